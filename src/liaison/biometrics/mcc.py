@@ -1,0 +1,639 @@
+"""Minutia Cylinder-Code (MCC) matching with LSS-R consolidation.
+
+After R. Cappelli, M. Ferrara, D. Maltoni, "Minutia Cylinder-Code: a new representation and
+matching technique for fingerprint recognition", IEEE TPAMI 32(12), 2010. Each minutia gets a
+*cylinder*: a local, rotation- and translation-invariant description of the minutiae around it,
+``Ns x Ns`` spatial cells times ``Nd`` angular sections, binarised (the paper's bit-based
+variant) so that cylinder similarity is a handful of popcounts. Two templates are compared by
+building the matrix of cylinder similarities and consolidating it with *Local Similarity Sort
+with Relaxation* (LSS-R): the best pairs are relaxed against each other's geometric
+compatibility so that pairs that agree with a common global alignment reinforce each other.
+
+Everything per minutia or per pair runs in Numba (``cache=True``); Python only orchestrates.
+Default parameters are the paper's (Table 2 and Section 5), for 500 ppi images.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+import numpy.typing as npt
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+from liaison.biometrics.model import ANGLE, X, Y, FingerTemplate
+
+__all__ = [
+    "Cylinders",
+    "MccParams",
+    "encode",
+    "encode_many",
+    "similarity",
+    "similarity_one_to_many",
+]
+
+F64 = npt.NDArray[np.float64]
+U64 = npt.NDArray[np.uint64]
+
+
+@dataclass(frozen=True, slots=True)
+class MccParams:
+    """MCC parameters; defaults follow Cappelli et al. 2010 for 500 ppi."""
+
+    radius: float = 70.0  # R: cylinder radius in pixels
+    ns: int = 16  # Ns: spatial cells along a side
+    nd: int = 6  # Nd: angular sections
+    sigma_s: float = 28.0 / 3.0  # spatial Gaussian spread
+    sigma_d: float = 2.0 * math.pi / 9.0  # directional Gaussian spread
+    mu_psi: float = 0.01  # bit threshold on a cell's summed contribution
+    omega: float = 50.0  # how far past the convex hull of the minutiae a cell stays valid
+    min_vc: float = 0.75  # least fraction of valid cells for a valid cylinder
+    min_m: int = 2  # least neighbouring minutiae for a valid cylinder
+    min_me: float = 0.60  # least fraction of cells valid in both cylinders to compare them
+    delta_theta: float = math.pi / 2  # most direction difference of two matchable minutiae
+    min_np: int = 4  # LSS: fewest pairs consolidated
+    max_np: int = 12  # LSS: most pairs consolidated
+    mu_p: float = 20.0
+    tau_p: float = 0.4
+    n_rel: int = 5  # relaxation iterations
+    w_r: float = 0.5  # relaxation weight of a pair's own previous value
+    mu1: float = 8.0  # compatibility: distance difference (pixels; paper 5, 8 measured better)
+    tau1: float = -8.0 / 5.0
+    mu2: float = math.pi / 12  # compatibility: direction difference
+    tau2: float = -30.0
+    mu3: float = math.pi / 12  # compatibility: radial angle difference
+    tau3: float = -30.0
+    one_to_one: bool = True  # pick relaxation pairs one-to-one (LSA-like) rather than LSS
+    # global consolidation (ours, measured on FVC2002: see bench/): weight in the fused score
+    global_weight: float = 0.0
+    anchors: int = 5  # top relaxed pairs tried as alignment anchors
+    pair_tolerance: float = 12.0  # pixels, at the anchor
+    pair_tolerance_growth: float = 0.06  # extra pixels per pixel of distance from the anchor
+    pair_angle_tolerance: float = math.pi / 8
+    overlap_margin: float = 10.0  # pixels past the other template's hull still in the overlap
+    min_overlap: float = 10.0  # floor on overlap counts, so tiny overlaps cannot score high
+
+    @property
+    def words(self) -> int:
+        return (self.ns * self.ns * self.nd + 63) // 64
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Cylinders:
+    """A template encoded for matching: one cylinder per *valid* minutia."""
+
+    xy: F64  # (n, 2) positions of the minutiae that kept a valid cylinder
+    angle: F64  # (n,) their directions in radians
+    bits: U64  # (n, words) cell values, packed
+    mask: U64  # (n, words) cell validity, packed
+
+    @property
+    def count(self) -> int:
+        return int(self.xy.shape[0])
+
+
+@intrinsic
+def _popcount(typingctx, x):  # type: ignore[no-untyped-def]
+    """The CPU's population count, which Numba does not expose by itself."""
+    sig = types.uint64(types.uint64)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        fn = builder.module.declare_intrinsic("llvm.ctpop", [ir.IntType(64)])
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
+@nb.njit(cache=True, inline="always")
+def _angle_diff(a: float, b: float) -> float:
+    """Difference of two angles, a - b, folded into [-pi, pi)."""
+    d = a - b
+    if d < -math.pi:
+        return d + 2.0 * math.pi
+    if d >= math.pi:
+        return d - 2.0 * math.pi
+    return d
+
+
+@nb.njit(cache=True)
+def _convex_hull(xy: F64) -> F64:
+    """Andrew's monotone chain; returns hull vertices counter-clockwise (y up)."""
+    n = xy.shape[0]
+    # sort by x then y (lexsort is not in Numba): a tiny y term breaks ties
+    order = np.argsort(xy[:, 0] * 1e6 + xy[:, 1])
+    pts = xy[order]
+    hull = np.empty((2 * n + 1, 2))
+    k = 0
+    for i in range(n):
+        while k >= 2:
+            cross = (hull[k - 1, 0] - hull[k - 2, 0]) * (pts[i, 1] - hull[k - 2, 1]) - (
+                hull[k - 1, 1] - hull[k - 2, 1]
+            ) * (pts[i, 0] - hull[k - 2, 0])
+            if cross > 0:
+                break
+            k -= 1
+        hull[k] = pts[i]
+        k += 1
+    lower = k + 1
+    for i in range(n - 2, -1, -1):
+        while k >= lower:
+            cross = (hull[k - 1, 0] - hull[k - 2, 0]) * (pts[i, 1] - hull[k - 2, 1]) - (
+                hull[k - 1, 1] - hull[k - 2, 1]
+            ) * (pts[i, 0] - hull[k - 2, 0])
+            if cross > 0:
+                break
+            k -= 1
+        hull[k] = pts[i]
+        k += 1
+    return hull[: max(k - 1, 1)].copy()
+
+
+@nb.njit(cache=True)
+def _near_hull(px: float, py: float, hull: F64, omega: float) -> bool:
+    """True when (px, py) lies inside the convex hull or within omega of it."""
+    h = hull.shape[0]
+    if h < 3:
+        best = 1e18
+        for i in range(h):
+            d = (hull[i, 0] - px) ** 2 + (hull[i, 1] - py) ** 2
+            best = min(best, d)
+        if h == 2:
+            ax, ay, bx, by = hull[0, 0], hull[0, 1], hull[1, 0], hull[1, 1]
+            vx, vy = bx - ax, by - ay
+            ll = vx * vx + vy * vy
+            if ll > 0:
+                t = min(1.0, max(0.0, ((px - ax) * vx + (py - ay) * vy) / ll))
+                cx, cy = ax + t * vx, ay + t * vy
+                best = min(best, (px - cx) ** 2 + (py - cy) ** 2)
+        return best <= omega * omega
+    inside = True
+    for i in range(h):
+        ax, ay = hull[i, 0], hull[i, 1]
+        bx, by = hull[(i + 1) % h, 0], hull[(i + 1) % h, 1]
+        if (bx - ax) * (py - ay) - (by - ay) * (px - ax) < 0:
+            inside = False
+            break
+    if inside:
+        return True
+    best = 1e18
+    for i in range(h):
+        ax, ay = hull[i, 0], hull[i, 1]
+        bx, by = hull[(i + 1) % h, 0], hull[(i + 1) % h, 1]
+        vx, vy = bx - ax, by - ay
+        ll = vx * vx + vy * vy
+        t = 0.0
+        if ll > 0:
+            t = min(1.0, max(0.0, ((px - ax) * vx + (py - ay) * vy) / ll))
+        cx, cy = ax + t * vx, ay + t * vy
+        best = min(best, (px - cx) ** 2 + (py - cy) ** 2)
+    return best <= omega * omega
+
+
+@nb.njit(cache=True)
+def _encode(
+    xy: F64,
+    theta: F64,
+    radius: float,
+    ns: int,
+    nd: int,
+    sigma_s: float,
+    sigma_d: float,
+    mu_psi: float,
+    omega: float,
+    min_vc: float,
+    min_m: int,
+) -> tuple[npt.NDArray[np.bool_], U64, U64]:
+    n = xy.shape[0]
+    words = (ns * ns * nd + 63) // 64
+    bits = np.zeros((n, words), dtype=np.uint64)
+    mask = np.zeros((n, words), dtype=np.uint64)
+    valid = np.zeros(n, dtype=np.bool_)
+    if n == 0:
+        return valid, bits, mask
+    hull = _convex_hull(xy)
+    delta_s = 2.0 * radius / ns
+    delta_d = 2.0 * math.pi / nd
+    reach = radius + 3.0 * sigma_s
+    norm_s = 1.0 / (sigma_s * math.sqrt(2.0 * math.pi))
+    inv_2s2 = 1.0 / (2.0 * sigma_s * sigma_s)
+    erf_scale = 1.0 / (sigma_d * math.sqrt(2.0))
+    cutoff2 = (3.0 * sigma_s) ** 2
+    # cells whose centre lies inside the cylinder's disc: the denominator of min_vc
+    disc_cells = 0
+    for i in range(ns):
+        for j in range(ns):
+            ox = delta_s * (i - (ns - 1) / 2.0)
+            oy = delta_s * (j - (ns - 1) / 2.0)
+            if ox * ox + oy * oy <= radius * radius:
+                disc_cells += 1
+    neigh = np.empty(n, dtype=np.int64)
+    contrib_d = np.empty((n, nd))
+    for m in range(n):
+        mx, my, mt = xy[m, 0], xy[m, 1], theta[m]
+        cos_t, sin_t = math.cos(mt), math.sin(mt)
+        nn = 0
+        for t in range(n):
+            if t == m:
+                continue
+            dx, dy = xy[t, 0] - mx, xy[t, 1] - my
+            if dx * dx + dy * dy <= reach * reach:
+                neigh[nn] = t
+                dtheta = _angle_diff(mt, theta[t])
+                for k in range(nd):
+                    phi_k = -math.pi + (k + 0.5) * delta_d
+                    alpha = _angle_diff(phi_k, dtheta)
+                    contrib_d[nn, k] = 0.5 * (
+                        math.erf((alpha + delta_d / 2.0) * erf_scale)
+                        - math.erf((alpha - delta_d / 2.0) * erf_scale)
+                    )
+                nn += 1
+        if nn < min_m:
+            continue
+        valid_cells = 0
+        acc = np.empty(nd)
+        for i in range(ns):
+            for j in range(ns):
+                ox = delta_s * (i - (ns - 1) / 2.0)
+                oy = delta_s * (j - (ns - 1) / 2.0)
+                if ox * ox + oy * oy > radius * radius:
+                    continue
+                px = mx + cos_t * ox - sin_t * oy
+                py = my + sin_t * ox + cos_t * oy
+                if not _near_hull(px, py, hull, omega):
+                    continue
+                valid_cells += 1
+                acc[:] = 0.0
+                for q in range(nn):
+                    t = neigh[q]
+                    dx, dy = xy[t, 0] - px, xy[t, 1] - py
+                    d2 = dx * dx + dy * dy
+                    if d2 > cutoff2:
+                        continue
+                    cs = norm_s * math.exp(-d2 * inv_2s2)
+                    for k in range(nd):
+                        acc[k] += cs * contrib_d[q, k]
+                for k in range(nd):
+                    idx = k * ns * ns + i * ns + j
+                    bit = np.uint64(1) << np.uint64(idx & 63)
+                    mask[m, idx >> 6] |= bit
+                    if acc[k] >= mu_psi:
+                        bits[m, idx >> 6] |= bit
+        valid[m] = valid_cells >= min_vc * disc_cells
+    return valid, bits, mask
+
+
+@nb.njit(cache=True)
+def _similarity_matrix(
+    xa: F64,
+    ta: F64,
+    ba: U64,
+    ma: U64,
+    xb: F64,
+    tb: F64,
+    bb: U64,
+    mb: U64,
+    delta_theta: float,
+    min_me_cells: float,
+) -> F64:
+    """Local similarity of every cylinder of A with every cylinder of B (bit-based MCC)."""
+    na, nb_ = xa.shape[0], xb.shape[0]
+    words = ba.shape[1]
+    out = np.zeros((na, nb_))
+    for i in range(na):
+        for j in range(nb_):
+            if abs(_angle_diff(ta[i], tb[j])) > delta_theta:
+                continue
+            common = 0
+            ca = 0
+            cb = 0
+            cx = 0
+            for w in range(words):
+                m = ma[i, w] & mb[j, w]
+                common += _popcount(m)
+                va = ba[i, w] & m
+                vb = bb[j, w] & m
+                ca += _popcount(va)
+                cb += _popcount(vb)
+                cx += _popcount(va ^ vb)
+            if common < min_me_cells:
+                continue
+            denom = math.sqrt(ca) + math.sqrt(cb)
+            if denom == 0.0:
+                continue
+            out[i, j] = 1.0 - math.sqrt(cx) / denom
+    return out
+
+
+@nb.njit(cache=True, inline="always")
+def _sigmoid(v: float, mu: float, tau: float) -> float:
+    return 1.0 / (1.0 + math.exp(-tau * (v - mu)))
+
+
+@nb.njit(cache=True)
+def _lss_r(
+    gamma: F64,
+    xa: F64,
+    ta: F64,
+    xb: F64,
+    tb: F64,
+    min_np: int,
+    max_np: int,
+    mu_p: float,
+    tau_p: float,
+    n_rel: int,
+    w_r: float,
+    mu1: float,
+    tau1: float,
+    mu2: float,
+    tau2: float,
+    mu3: float,
+    tau3: float,
+    one_to_one: bool,
+) -> tuple[float, npt.NDArray[np.int64], npt.NDArray[np.int64], F64]:
+    """Consolidate a local-similarity matrix by LSS-R; also return the relaxed pairs.
+
+    The pairs come back ordered by relaxation efficiency, best first.
+    """
+    na, nb_ = gamma.shape
+    none = np.zeros(0, dtype=np.int64)
+    if na == 0 or nb_ == 0:
+        return 0.0, none, none, np.zeros(0)
+    n_min = min(na, nb_)
+    n_p = min_np + int(round(_sigmoid(n_min, mu_p, tau_p) * (max_np - min_np)))
+    n_r = n_min
+    flat = gamma.ravel()
+    ranked = np.argsort(-flat)
+    if one_to_one:
+        # greedy assignment (a cheap stand-in for the paper's LSA): each minutia pairs once
+        used_a = np.zeros(na, dtype=np.bool_)
+        used_b = np.zeros(nb_, dtype=np.bool_)
+        order = np.empty(n_r, dtype=np.int64)
+        got = 0
+        for r in ranked:
+            if got == n_r or flat[r] <= 0.0:
+                break
+            a_, b_ = r // nb_, r % nb_
+            if used_a[a_] or used_b[b_]:
+                continue
+            used_a[a_] = True
+            used_b[b_] = True
+            order[got] = r
+            got += 1
+        order = order[:got]
+    else:
+        order = ranked[:n_r]
+    ia = order // nb_
+    ib = order % nb_
+    lam0 = flat[order]
+    n_r = lam0.shape[0]
+    # pairs whose local similarity is zero cannot support anything
+    while n_r > 0 and lam0[n_r - 1] <= 0.0:
+        n_r -= 1
+    if n_r == 0:
+        return 0.0, none, none, np.zeros(0)
+    rho = np.zeros((n_r, n_r))
+    for t in range(n_r):
+        at, bt = ia[t], ib[t]
+        for k in range(t + 1, n_r):
+            ak, bk = ia[k], ib[k]
+            dxa, dya = xa[ak, 0] - xa[at, 0], xa[ak, 1] - xa[at, 1]
+            dxb, dyb = xb[bk, 0] - xb[bt, 0], xb[bk, 1] - xb[bt, 1]
+            d1 = abs(math.sqrt(dxa * dxa + dya * dya) - math.sqrt(dxb * dxb + dyb * dyb))
+            d2 = abs(_angle_diff(_angle_diff(ta[at], ta[ak]), _angle_diff(tb[bt], tb[bk])))
+            ra = _angle_diff(ta[at], math.atan2(dya, dxa))
+            rb = _angle_diff(tb[bt], math.atan2(dyb, dxb))
+            d3 = abs(_angle_diff(ra, rb))
+            r = _sigmoid(d1, mu1, tau1) * _sigmoid(d2, mu2, tau2) * _sigmoid(d3, mu3, tau3)
+            rho[t, k] = r
+            rho[k, t] = r
+    lam = lam0[:n_r].copy()
+    nxt = np.empty(n_r)
+    for _ in range(n_rel):
+        for t in range(n_r):
+            s = 0.0
+            for k in range(n_r):
+                s += rho[t, k] * lam[k]
+            nxt[t] = w_r * lam[t] + (1.0 - w_r) * s / max(n_r - 1, 1)
+        lam[:] = nxt
+    efficiency = lam / lam0[:n_r]
+    by_eff = np.argsort(-efficiency)
+    total = 0.0
+    for t in by_eff[: min(n_p, n_r)]:
+        total += lam[t]
+    return total / n_p, ia[:n_r][by_eff], ib[:n_r][by_eff], lam[by_eff]
+
+
+@nb.njit(cache=True)
+def _global_score(
+    gamma: F64,
+    xa: F64,
+    ta: F64,
+    xb: F64,
+    tb: F64,
+    ia: npt.NDArray[np.int64],
+    ib: npt.NDArray[np.int64],
+    anchors: int,
+    tol: float,
+    tol_growth: float,
+    angle_tol: float,
+    hull_margin: float,
+    min_overlap: float,
+) -> float:
+    """Best alignment among the top relaxed pairs, scored over the overlapping region.
+
+    Each anchor pair proposes a rigid transform of B onto A. Minutiae are paired one-to-one
+    (greedily by local similarity) when they land within a tolerance that grows with the
+    distance from the anchor, to absorb skin distortion. The score is
+    (sum of paired local similarities)^2 / (minutiae of A in the overlap * those of B), so a
+    few pairs in a small overlap count as much as many pairs in a large one, but no more.
+    """
+    na, nb_ = xa.shape[0], xb.shape[0]
+    if na == 0 or nb_ == 0 or ia.shape[0] == 0:
+        return 0.0
+    hull_a = _convex_hull(xa)
+    hull_b = _convex_hull(xb)
+    best = 0.0
+    bx = np.empty(nb_)
+    by = np.empty(nb_)
+    used_a = np.zeros(na, dtype=np.bool_)
+    for h in range(min(anchors, ia.shape[0])):
+        a0, b0 = ia[h], ib[h]
+        rot = _angle_diff(ta[a0], tb[b0])
+        c, s_ = math.cos(rot), math.sin(rot)
+        for j in range(nb_):
+            dx, dy = xb[j, 0] - xb[b0, 0], xb[j, 1] - xb[b0, 1]
+            bx[j] = xa[a0, 0] + c * dx - s_ * dy
+            by[j] = xa[a0, 1] + s_ * dx + c * dy
+        used_a[:] = False
+        paired = 0.0
+        for j in range(nb_):
+            r_anchor = math.sqrt((bx[j] - xa[a0, 0]) ** 2 + (by[j] - xa[a0, 1]) ** 2)
+            lim = tol + tol_growth * r_anchor
+            pick = -1
+            pick_g = -1.0
+            for i in range(na):
+                if used_a[i]:
+                    continue
+                d2 = (bx[j] - xa[i, 0]) ** 2 + (by[j] - xa[i, 1]) ** 2
+                if d2 > lim * lim:
+                    continue
+                if abs(_angle_diff(ta[i], tb[j] + rot)) > angle_tol:
+                    continue
+                if gamma[i, j] > pick_g:
+                    pick_g = gamma[i, j]
+                    pick = i
+            if pick >= 0:
+                used_a[pick] = True
+                paired += 0.5 + 0.5 * pick_g
+        # minutiae of each template that fall inside the other's (aligned) hull
+        in_a = 0
+        for j in range(nb_):
+            if _near_hull(bx[j], by[j], hull_a, hull_margin):
+                in_a += 1
+        in_b = 0
+        for i in range(na):
+            dx, dy = xa[i, 0] - xa[a0, 0], xa[i, 1] - xa[a0, 1]
+            qx = xb[b0, 0] + c * dx + s_ * dy
+            qy = xb[b0, 1] - s_ * dx + c * dy
+            if _near_hull(qx, qy, hull_b, hull_margin):
+                in_b += 1
+        denom = max(float(in_a), min_overlap) * max(float(in_b), min_overlap)
+        score = min(1.0, paired * paired / denom)
+        best = max(best, score)
+    return best
+
+
+@nb.njit(cache=True)
+def _score(
+    xa: F64,
+    ta: F64,
+    ba: U64,
+    ma: U64,
+    xb: F64,
+    tb: F64,
+    bb: U64,
+    mb: U64,
+    cfg: F64,
+) -> float:
+    gamma = _similarity_matrix(xa, ta, ba, ma, xb, tb, bb, mb, cfg[0], cfg[1])
+    local, ia, ib, _ = _lss_r(
+        gamma,
+        xa,
+        ta,
+        xb,
+        tb,
+        int(cfg[2]),
+        int(cfg[3]),
+        cfg[4],
+        cfg[5],
+        int(cfg[6]),
+        cfg[7],
+        cfg[8],
+        cfg[9],
+        cfg[10],
+        cfg[11],
+        cfg[12],
+        cfg[13],
+        cfg[14] > 0.0,
+    )
+    w = cfg[15]
+    if w <= 0.0:
+        return local
+    glob = _global_score(
+        gamma, xa, ta, xb, tb, ia, ib, int(cfg[16]), cfg[17], cfg[18], cfg[19], cfg[20], cfg[21]
+    )
+    return (1.0 - w) * local + w * glob
+
+
+def _config(params: MccParams) -> F64:
+    """The matching parameters packed for the kernels (Numba takes arrays, not dataclasses)."""
+    disc = 0
+    delta_s = 2.0 * params.radius / params.ns
+    for i in range(params.ns):
+        for j in range(params.ns):
+            ox = delta_s * (i - (params.ns - 1) / 2.0)
+            oy = delta_s * (j - (params.ns - 1) / 2.0)
+            disc += ox * ox + oy * oy <= params.radius**2
+    return np.array(
+        [
+            params.delta_theta,
+            params.min_me * disc * params.nd,
+            params.min_np,
+            params.max_np,
+            params.mu_p,
+            params.tau_p,
+            params.n_rel,
+            params.w_r,
+            params.mu1,
+            params.tau1,
+            params.mu2,
+            params.tau2,
+            params.mu3,
+            params.tau3,
+            float(params.one_to_one),
+            params.global_weight,
+            params.anchors,
+            params.pair_tolerance,
+            params.pair_tolerance_growth,
+            params.pair_angle_tolerance,
+            params.overlap_margin,
+            params.min_overlap,
+        ],
+        dtype=np.float64,
+    )
+
+
+def encode(template: FingerTemplate, params: MccParams | None = None) -> Cylinders:
+    """Encode a template's minutiae as cylinders, dropping minutiae with invalid cylinders."""
+    p = params or MccParams()
+    xy = np.ascontiguousarray(template.minutiae[:, [X, Y]], dtype=np.float64)
+    # ISO angles turn counter-clockwise as seen, with y up; pixel rows run down, so the same
+    # direction is -angle in the pixel frame the cylinders are laid out in
+    theta = np.ascontiguousarray(np.mod(-template.minutiae[:, ANGLE], 2 * np.pi), dtype=np.float64)
+    valid, bits, mask = _encode(
+        xy,
+        theta,
+        p.radius,
+        p.ns,
+        p.nd,
+        p.sigma_s,
+        p.sigma_d,
+        p.mu_psi,
+        p.omega,
+        p.min_vc,
+        p.min_m,
+    )
+    return Cylinders(
+        xy=np.ascontiguousarray(xy[valid]),
+        angle=np.ascontiguousarray(theta[valid]),
+        bits=np.ascontiguousarray(bits[valid]),
+        mask=np.ascontiguousarray(mask[valid]),
+    )
+
+
+def encode_many(
+    templates: list[FingerTemplate], params: MccParams | None = None
+) -> list[Cylinders]:
+    """Encode several templates with the same parameters."""
+    return [encode(t, params) for t in templates]
+
+
+def similarity(a: Cylinders, b: Cylinders, params: MccParams | None = None) -> float:
+    """MCC LSS-R similarity in [0, 1]: higher means more likely the same finger."""
+    cfg = _config(params or MccParams())
+    return float(_score(a.xy, a.angle, a.bits, a.mask, b.xy, b.angle, b.bits, b.mask, cfg))
+
+
+def similarity_one_to_many(
+    probe: Cylinders, candidates: list[Cylinders], params: MccParams | None = None
+) -> F64:
+    """Similarity of one probe against each candidate, in candidate order."""
+    cfg = _config(params or MccParams())
+    out = np.empty(len(candidates))
+    for i, c in enumerate(candidates):
+        out[i] = _score(probe.xy, probe.angle, probe.bits, probe.mask, c.xy, c.angle, c.bits, c.mask, cfg)
+    return out
