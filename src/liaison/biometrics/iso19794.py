@@ -22,8 +22,10 @@ Layout (all integers big-endian)::
 
 Reading is strict: every malformed record raises ``TemplateError`` naming the field and its
 byte offset; nothing is silently dropped or truncated. Reserved bits and bytes are ignored, as
-the standard asks of readers. Extended data (ridge counts, cores, deltas) is checked for length
-and skipped: ``FingerTemplate`` does not carry it, so ``write_record`` writes none.
+the standard asks of readers. Minutiae must lie inside the record's own declared image size
+(``x < width``, ``y < height``) with no tolerance: all 320 FVC2002 B records do. Extended
+data (ridge counts, cores, deltas) is checked for length and skipped: ``FingerTemplate`` does
+not carry it, so ``write_record`` writes none.
 """
 
 from __future__ import annotations
@@ -41,11 +43,11 @@ from liaison.biometrics.model import (
     ANGLE,
     KIND,
     QUALITY,
-    X,
-    Y,
     FingerPosition,
     FingerTemplate,
     MinutiaKind,
+    X,
+    Y,
 )
 
 __all__ = ["load_template", "read_record", "read_template", "write_record"]
@@ -100,7 +102,7 @@ class _Cursor:
         return int.from_bytes(self.take(size, field), "big")
 
 
-def read_record(data: bytes) -> list[FingerTemplate]:
+def read_record(data: bytes | bytearray | memoryview) -> list[FingerTemplate]:
     """Every finger view of one record, in record order.
 
     Raises ``TemplateError`` (naming the field and byte offset) for anything malformed: wrong
@@ -120,7 +122,7 @@ def read_record(data: bytes) -> list[FingerTemplate]:
     return templates
 
 
-def read_template(data: bytes) -> FingerTemplate:
+def read_template(data: bytes | bytearray | memoryview) -> FingerTemplate:
     """The first finger view of a record; ``TemplateError`` when the record holds none."""
     templates = read_record(data)
     if not templates:
@@ -286,9 +288,7 @@ def _read_view(cursor: _Cursor, width: int, height: int, resolution: int) -> Fin
     )
 
 
-def _read_minutiae(
-    cursor: _Cursor, count: int, width: int, height: int
-) -> npt.NDArray[np.float32]:
+def _read_minutiae(cursor: _Cursor, count: int, width: int, height: int) -> npt.NDArray[np.float32]:
     """Decode ``count`` minutiae at the cursor in one vectorised pass, checking every one."""
     start = cursor.pos
     whole = min(count, cursor.remaining // MINUTIA_SIZE)
@@ -389,10 +389,11 @@ def _check_column(
     field: str, values: npt.NDArray[np.float64], low: int, high: int, where: str
 ) -> None:
     """Refuse a minutia column the record cannot hold, naming the first offender."""
-    bad = (values < low) | (values > min(high, MAX_COORDINATE))
+    high = min(high, MAX_COORDINATE)
+    bad = (values < low) | (values > high)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise TemplateError(
-            f"{where}minutia {i} rounds to {values[i]:g}, outside {low}-{min(high, MAX_COORDINATE)}",
+            f"{where}minutia {i} rounds to {values[i]:g}, outside {low}-{high}",
             field=field,
         )

@@ -19,12 +19,12 @@ from liaison.biometrics.model import (
     KIND,
     QUALITY,
     TEN_FINGERS,
-    X,
-    Y,
     FingerPosition,
     FingerTemplate,
     MinutiaKind,
     TenPrint,
+    X,
+    Y,
 )
 
 __all__ = ["check_capture", "check_ten_print"]
@@ -62,14 +62,14 @@ def check_capture(
     if require_position and t.position == FingerPosition.UNKNOWN:
         raise CaptureError(f"{finger}: the finger position is required but UNKNOWN")
 
-    m = np.asarray(t.minutiae)
-    if m.ndim != 2 or m.shape[1] != 5:
-        raise CaptureError(f"{finger}: minutiae have shape {m.shape}, not (n, 5)")
-    if m.shape[0] < min_minutiae:
+    given = np.asarray(t.minutiae)
+    if given.ndim != 2 or given.shape[1] != 5:
+        raise CaptureError(f"{finger}: minutiae have shape {given.shape}, not (n, 5)")
+    if given.shape[0] < min_minutiae:
         raise CaptureError(
-            f"{finger}: {m.shape[0]} minutiae, fewer than the {min_minutiae} required"
+            f"{finger}: {given.shape[0]} minutiae, fewer than the {min_minutiae} required"
         )
-    m = m.astype(np.float64)
+    m = given.astype(np.float64)
     _reject(finger, ~np.isfinite(m).all(axis=1), m, "has a NaN or infinite value")
     _reject(finger, m[:, X] < 0, m, f"has x = {{x:g}}, negative (width {t.width})")
     _reject(finger, m[:, X] >= t.width, m, f"has x = {{x:g}}, beyond the width {t.width}")
@@ -79,7 +79,9 @@ def check_capture(
     _reject(finger, (angle < 0) | (angle >= 2 * math.pi), m, "has angle {angle:g}, not in [0, 2pi)")
     _reject(finger, ~np.isin(m[:, KIND], _KIND_CODES), m, "has kind {kind:g}, not a MinutiaKind")
     quality = m[:, QUALITY]
-    _reject(finger, (quality < 0) | (quality > MAX_QUALITY), m, "has quality {quality:g}, not 0-100")
+    _reject(
+        finger, (quality < 0) | (quality > MAX_QUALITY), m, "has quality {quality:g}, not 0-100"
+    )
     return t
 
 
@@ -107,8 +109,7 @@ def check_ten_print(tp: TenPrint, *, min_minutiae: int = 1) -> TenPrint:
     for filed, template in tp.fingers.items():
         if int(template.position) != int(filed):
             raise CaptureError(
-                f"the template filed under {_describe(filed)} is of "
-                f"{_describe(template.position)}"
+                f"the template filed under {_describe(filed)} is of {_describe(template.position)}"
             )
     for template in tp.fingers.values():
         check_capture(template, min_minutiae=min_minutiae, require_position=True)
@@ -123,8 +124,8 @@ def _describe(position: int) -> str:
         return f"finger position {position}"
 
 
-def _reject(finger: str, bad: npt.NDArray[np.bool_], m: npt.NDArray[np.float64], what: str) -> None:
-    """Raise for the first minutia flagged in ``bad``; ``what`` may use x, y, angle, kind, quality."""
+def _reject(finger: str, bad: npt.ArrayLike, m: npt.NDArray[np.float64], what: str) -> None:
+    """Raise for the first minutia flagged in ``bad``; ``what`` formats that minutia's columns."""
     flagged = np.flatnonzero(bad)
     if flagged.size:
         i = int(flagged[0])

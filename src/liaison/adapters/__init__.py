@@ -1,0 +1,1 @@
+"""Adapters that implement the contexts' ports: storage, queues, gallery shards."""

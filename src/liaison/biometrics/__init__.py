@@ -1,0 +1,1 @@
+"""The biometric engine: templates, matcher, 1:N gallery and index, interchange formats."""
