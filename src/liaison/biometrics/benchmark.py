@@ -72,8 +72,7 @@ class BenchResult:
 def probe_fingers(seed: int, identity: int, stream: int) -> list[FingerTemplate]:
     """The ten fingers of one impression of a synthetic person."""
     masters = synthetic.make_person(seed, identity)
-    rng = np.random.default_rng([seed, identity, stream])
-    ten = synthetic.person_impression(masters, rng)
+    ten = synthetic.person_impression(masters, synthetic.identity_rng(seed, identity, stream))
     return [ten.fingers[p] for p in ten.positions]
 
 

@@ -75,14 +75,14 @@ def _pair_histogram(
             ai = ((theta[i] - phi) % two_pi) / two_pi * a_bins
             aj = ((theta[j] - phi) % two_pi) / two_pi * a_bins
             dd = (d - d_min) / (d_max - d_min) * (d_bins - 1)
-            d0 = int(math.floor(dd))
+            d0 = math.floor(dd)
             fd = dd - d0
             # centre angle bins on their middle so interpolation weights are symmetric
             ai -= 0.5
             aj -= 0.5
-            i0 = int(math.floor(ai))
+            i0 = math.floor(ai)
             fi = ai - i0
-            j0 = int(math.floor(aj))
+            j0 = math.floor(aj)
             fj = aj - j0
             for sd in range(2):
                 db = d0 + sd

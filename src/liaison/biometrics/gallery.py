@@ -21,6 +21,7 @@ import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -249,7 +250,7 @@ def _write_manifest(path: Path, manifest: dict[str, object]) -> None:
 
 
 def _load_segment(path: Path, name: str, first_row: int, code_bytes: int) -> _Segment:
-    arrays: dict[str, np.ndarray] = {}  # type: ignore[type-arg]
+    arrays: dict[str, Any] = {}  # each field has its own dtype; shapes are checked below
     for field in _ARRAYS:
         f = path / f"{field}.npy"
         if not f.exists():

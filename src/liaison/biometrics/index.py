@@ -68,10 +68,8 @@ class CodeIndex:
         sample = codes[rng.choice(n, size=min(n, self.params.train_sample), replace=False)]
         ivf.train(sample)
         ivf.add_with_ids(codes, ids)
-        ivf.nprobe = max(1, int(round(self.params.nprobe_fraction * nlist)))
-        # the quantiser must outlive this function: faiss holds it by pointer only
-        ivf.own_fields = True
-        quantiser.this.disown()
+        ivf.nprobe = max(1, round(self.params.nprobe_fraction * nlist))
+        # faiss's Python layer keeps a reference to the quantiser inside `ivf`
         return ivf
 
     @property

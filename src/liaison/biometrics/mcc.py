@@ -9,23 +9,30 @@ building the matrix of cylinder similarities and consolidating it with *Local Si
 with Relaxation* (LSS-R): the best pairs are relaxed against each other's geometric
 compatibility so that pairs that agree with a common global alignment reinforce each other.
 
+The relaxed score is fused with a small weight of a *global* score (ours): the best relaxed
+pairs are tried as alignment anchors, minutiae are paired one-to-one under the alignment, and
+the pairs are counted against the minutiae in the region both prints cover. Measured on the
+FVC2002 B sets (``bench/fvc_accuracy.py``) the fusion lowers the mean EER from 2.2% to 1.7%.
+
 Everything per minutia or per pair runs in Numba (``cache=True``); Python only orchestrates.
-Default parameters are the paper's (Table 2 and Section 5), for 500 ppi images.
+Default parameters are the paper's (Table 2 and Section 5), for 500 ppi images, except where a
+field's comment says otherwise.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numba as nb
 import numpy as np
 import numpy.typing as npt
-from llvmlite import ir
+from llvmlite import ir  # type: ignore[import-untyped]
 from numba import types
 from numba.extending import intrinsic
 
-from liaison.biometrics.model import ANGLE, X, Y, FingerTemplate
+from liaison.biometrics.model import ANGLE, FingerTemplate, X, Y
 
 __all__ = [
     "Cylinders",
@@ -38,6 +45,9 @@ __all__ = [
 
 F64 = npt.NDArray[np.float64]
 U64 = npt.NDArray[np.uint64]
+
+# a compatibility below this changes no score visibly; the relaxation skips computing it exactly
+_NEGLIGIBLE = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +73,14 @@ class MccParams:
     w_r: float = 0.5  # relaxation weight of a pair's own previous value
     mu1: float = 8.0  # compatibility: distance difference (pixels; paper 5, 8 measured better)
     tau1: float = -8.0 / 5.0
-    mu2: float = math.pi / 12  # compatibility: direction difference
+    mu2: float = math.pi / 16  # compatibility: direction difference (paper pi/12; FVC2002 better)
     tau2: float = -30.0
     mu3: float = math.pi / 12  # compatibility: radial angle difference
     tau3: float = -30.0
-    one_to_one: bool = True  # pick relaxation pairs one-to-one (LSA-like) rather than LSS
-    # global consolidation (ours, measured on FVC2002: see bench/): weight in the fused score
-    global_weight: float = 0.0
+    one_to_one: bool = True  # pick relaxation pairs one-to-one (greedy LSA) rather than LSS
+    # global consolidation (ours): its weight in the fused score. Global scores run about three
+    # times the relaxed ones, so a small weight already decides close calls (FVC2002: 0.05)
+    global_weight: float = 0.05
     anchors: int = 5  # top relaxed pairs tried as alignment anchors
     pair_tolerance: float = 12.0  # pixels, at the anchor
     pair_tolerance_growth: float = 0.06  # extra pixels per pixel of distance from the anchor
@@ -313,7 +324,7 @@ def _similarity_matrix(
             cx = 0
             for w in range(words):
                 m = ma[i, w] & mb[j, w]
-                common += _popcount(m)
+                common += _popcount(m)  # type: ignore[call-arg]
                 va = ba[i, w] & m
                 vb = bb[j, w] & m
                 ca += _popcount(va)
@@ -363,10 +374,12 @@ def _lss_r(
     if na == 0 or nb_ == 0:
         return 0.0, none, none, np.zeros(0)
     n_min = min(na, nb_)
-    n_p = min_np + int(round(_sigmoid(n_min, mu_p, tau_p) * (max_np - min_np)))
+    n_p = min_np + round(_sigmoid(n_min, mu_p, tau_p) * (max_np - min_np))
     n_r = n_min
     flat = gamma.ravel()
-    ranked = np.argsort(-flat)
+    # only pairs with some local similarity can be picked: sorting just those halves the work
+    positive = np.flatnonzero(flat > 0.0)
+    ranked = positive[np.argsort(-flat[positive])]
     if one_to_one:
         # greedy assignment (a cheap stand-in for the paper's LSA): each minutia pairs once
         used_a = np.zeros(na, dtype=np.bool_)
@@ -403,11 +416,17 @@ def _lss_r(
             dxa, dya = xa[ak, 0] - xa[at, 0], xa[ak, 1] - xa[at, 1]
             dxb, dyb = xb[bk, 0] - xb[bt, 0], xb[bk, 1] - xb[bt, 1]
             d1 = abs(math.sqrt(dxa * dxa + dya * dya) - math.sqrt(dxb * dxb + dyb * dyb))
+            r = _sigmoid(d1, mu1, tau1)
+            # most pairs of pairs are incompatible on distance alone: skip their trigonometry
+            if r < _NEGLIGIBLE:
+                continue
             d2 = abs(_angle_diff(_angle_diff(ta[at], ta[ak]), _angle_diff(tb[bt], tb[bk])))
+            r *= _sigmoid(d2, mu2, tau2)
+            if r < _NEGLIGIBLE:
+                continue
             ra = _angle_diff(ta[at], math.atan2(dya, dxa))
             rb = _angle_diff(tb[bt], math.atan2(dyb, dxb))
-            d3 = abs(_angle_diff(ra, rb))
-            r = _sigmoid(d1, mu1, tau1) * _sigmoid(d2, mu2, tau2) * _sigmoid(d3, mu3, tau3)
+            r *= _sigmoid(abs(_angle_diff(ra, rb)), mu3, tau3)
             rho[t, k] = r
             rho[k, t] = r
     lam = lam0[:n_r].copy()
@@ -519,6 +538,7 @@ def _score(
     mb: U64,
     cfg: F64,
 ) -> float:
+    """Similarity of template A to template B in [0, 1]; ``cfg`` comes from ``_config``."""
     gamma = _similarity_matrix(xa, ta, ba, ma, xb, tb, bb, mb, cfg[0], cfg[1])
     local, ia, ib, _ = _lss_r(
         gamma,
@@ -542,22 +562,23 @@ def _score(
     )
     w = cfg[15]
     if w <= 0.0:
-        return local
+        return float(local)
     glob = _global_score(
         gamma, xa, ta, xb, tb, ia, ib, int(cfg[16]), cfg[17], cfg[18], cfg[19], cfg[20], cfg[21]
     )
-    return (1.0 - w) * local + w * glob
+    return float((1.0 - w) * local + w * glob)
+
+
+@functools.lru_cache(maxsize=16)
+def _disc_cells(radius: float, ns: int) -> int:
+    """Cells whose centre lies inside a cylinder's disc (as ``_encode`` counts them)."""
+    offsets = 2.0 * radius / ns * (np.arange(ns) - (ns - 1) / 2.0)
+    return int(np.count_nonzero(offsets[:, None] ** 2 + offsets[None, :] ** 2 <= radius * radius))
 
 
 def _config(params: MccParams) -> F64:
     """The matching parameters packed for the kernels (Numba takes arrays, not dataclasses)."""
-    disc = 0
-    delta_s = 2.0 * params.radius / params.ns
-    for i in range(params.ns):
-        for j in range(params.ns):
-            ox = delta_s * (i - (params.ns - 1) / 2.0)
-            oy = delta_s * (j - (params.ns - 1) / 2.0)
-            disc += ox * ox + oy * oy <= params.radius**2
+    disc = _disc_cells(params.radius, params.ns)
     return np.array(
         [
             params.delta_theta,
@@ -635,5 +656,7 @@ def similarity_one_to_many(
     cfg = _config(params or MccParams())
     out = np.empty(len(candidates))
     for i, c in enumerate(candidates):
-        out[i] = _score(probe.xy, probe.angle, probe.bits, probe.mask, c.xy, c.angle, c.bits, c.mask, cfg)
+        out[i] = _score(
+            probe.xy, probe.angle, probe.bits, probe.mask, c.xy, c.angle, c.bits, c.mask, cfg
+        )
     return out

@@ -19,12 +19,12 @@ __all__ = [
     "ANGLE",
     "KIND",
     "QUALITY",
-    "X",
-    "Y",
     "FingerPosition",
     "FingerTemplate",
     "MinutiaKind",
     "TenPrint",
+    "X",
+    "Y",
     "minutiae_array",
 ]
 

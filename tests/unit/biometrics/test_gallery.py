@@ -69,14 +69,14 @@ def test_a_crash_during_append_leaves_the_old_gallery(
 def test_damaged_galleries_are_refused_with_a_reason(
     tmp_path: Path, fvc_db1: dict[tuple[int, int], FingerTemplate]
 ) -> None:
-    with pytest.raises(GalleryError, match="manifest.json is missing"):
+    with pytest.raises(GalleryError, match=r"manifest\.json is missing"):
         Gallery.open(tmp_path / "nothing")
     gallery = Gallery.create(tmp_path / "g", code_bytes=CodeParams().nbytes)
     with pytest.raises(GalleryError, match="already exists"):
         Gallery.create(tmp_path / "g", code_bytes=CodeParams().nbytes)
     gallery.append(_batch(list(fvc_db1.values())[:5]))
     (tmp_path / "g" / "seg-000000" / "codes.npy").unlink()
-    with pytest.raises(GalleryError, match="missing codes.npy"):
+    with pytest.raises(GalleryError, match=r"missing codes\.npy"):
         Gallery.open(tmp_path / "g")
     (tmp_path / "g" / "manifest.json").write_text("{not json")
     with pytest.raises(GalleryError, match="not valid JSON"):

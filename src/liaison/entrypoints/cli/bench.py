@@ -109,12 +109,12 @@ def demo(
     seed: Annotated[int, typer.Option()] = 1,
 ) -> None:
     """The biometric engine's showcase: accuracy on real FVC2002 templates, then 1:N search."""
-    from liaison.biometrics import services  # heavy imports stay out of --help
+    from liaison.entrypoints.cli.biometrics import evaluate
 
     out = Console()
     if fvc.exists():
         out.rule("Accuracy on FVC2002 B templates (all cross-finger impostors)")
-        rates = services.evaluate(root=fvc)
+        rates = evaluate(fvc)
         table = Table()
         for col in ("database", "EER %", "FMR100 %", "FMR1000 %"):
             table.add_column(col, justify="right")
