@@ -10,7 +10,7 @@ Every function takes a ``numpy.random.Generator`` (or a seed) and is determinist
 ``i`` of seed ``S`` has its masters drawn from ``identity_rng(S, i, MASTER_STREAM)`` and its
 ``k``-th capture from ``identity_rng(S, i, k)``, so a person comes out the same whatever batch
 or worker generates it. The most compact storage of a master is therefore ``(seed, identity)``:
-``make_person`` regenerates ten masters in well under a millisecond. ``pack_masters`` stores
+``make_person`` regenerates ten masters in about a millisecond. ``pack_masters`` stores
 explicit masters as a few flat arrays (``numpy.savez``) when they come from elsewhere.
 
 Geometry. Positions are pixels at 500 ppi (197 px/cm), origin top-left, y down. Angles in the
@@ -23,10 +23,10 @@ Master fingers (``MasterParams``; ``make_master``, ``make_masters``, ``make_pers
 
 - ``class_frequencies`` = 3.7% arch, 2.9% tented arch, 33.8% left loop, 31.7% right loop,
   27.9% whorl: the natural frequencies of Wilson, Candela & Watson, "Neural network
-  fingerprint classification", J. Artif. Neural Networks 1(2), 1994 (NIST), as quoted by
-  Maltoni, Maio, Jain & Prabhakar, *Handbook of Fingerprint Recognition* (2nd ed., 2009,
-  section 5.1). The same for every finger position (hand-dependent loop frequencies would be
-  more faithful, but nothing downstream depends on them).
+  fingerprint classification", J. Artif. Neural Networks 1(2), 1994 (NIST), as quoted in
+  Maltoni, Maio, Jain & Prabhakar, *Handbook of Fingerprint Recognition* (Springer, 2009).
+  The same for every finger position (hand-dependent loop frequencies would be more faithful,
+  but nothing downstream depends on them).
 - Orientation field: the zero-pole model of Sherlock & Monro, "A model for interpreting
   fingerprint topology", Pattern Recognition 26(7), 1993: the ridge orientation at ``z`` is
   ``1/2 * (sum arg(z - core) - sum arg(z - delta))`` (pixel frame). Cores and deltas are placed
@@ -40,9 +40,9 @@ Master fingers (``MasterParams``; ``make_master``, ``make_masters``, ``make_pers
   300 x 400 px, the contact area of a plain live-scan capture at 500 ppi (SFinGe's finger
   shapes are ellipse-based too).
 - ``minutiae_mean`` 45 (``minutiae_std`` 7, clipped to 30-60), scaled by the foreground's area:
-  the *Handbook* (section 3.1) puts a good full print at 40-100 minutiae; with the default
-  impressions this gives about 30 per capture, the range of the FVC2002 ISO templates
-  (26-41 per database on average, measured on the B sets in shared/data).
+  a full 300 x 400 px finger area; with the default impressions this gives about 31 per
+  capture (5-95%: 19-44), the range of the FVC2002 ISO templates (26-41 per database on
+  average, 13-69 in all, measured on the B sets in shared/data).
 - ``min_spacing`` 10 px: the mean ridge period is about 0.46 mm, 9 px at 500 ppi, and
   extractors rarely keep two minutiae closer than one period.
 - Minutiae are not uniform: they are thrown as darts under a log-Gaussian density made of
@@ -75,23 +75,22 @@ Impressions (``ImpressionParams``; ``make_impression``, ``person_impression``)
   the window's semi-axes) does not move; beyond it a small rigid motion (rotation
   ``N(0, distortion_rotation_deg=2)``, shift ``N(0, distortion_shift=3 px)`` per axis) takes
   over through the paper's brake function ``(1 - cos(pi d / k)) / 2`` over
-  ``distortion_transition`` (k) = 60 px. Peripheral minutiae move by up to ~10 px relative to
-  the centre, the magnitude the paper measured on live-scan pairs.
+  ``distortion_transition`` (k) = 60 px, so that peripheral minutiae move by a few pixels,
+  up to about 10 px, relative to the centre.
 - Placement: rotation ``N(0, rotation_sigma_deg=10)`` clipped to ``+-rotation_max_deg=30``
-  (FVC2002 asked volunteers for rotations up to about 35 degrees); translation
+  (FVC2002 volunteers were asked for exaggerated rotations, up to about 35 degrees); translation
   ``N(0, translation_sigma=20 px)`` per axis clipped to ``+-translation_max=40 px``.
 - Extractor errors: each minutia is missed with probability ``missing_rate`` 0.12, its kind
   flips with ``kind_flip_rate`` 0.1 (ridge ending and bifurcation are confused under pressure),
   its position moves by ``N(0, position_sigma=2 px)`` per axis and its angle by
   ``N(0, angle_sigma_deg=6)``; ``Poisson(spurious_mean=3)`` spurious minutiae (at most
   ``spurious_max=8``) appear inside the window, aligned with the ridge flow as real false
-  minutiae (broken ridges, scars) are, 65% of them endings. Extractor error rates of 10-20%
-  missed and a few false minutiae per print, and localisation errors of a few pixels and
-  degrees, are the usual figures for live-scan captures (*Handbook* section 3.8). Within those
-  ranges the defaults were set so that our MCC matcher (``liaison.biometrics.mcc``) scores
-  synthetic mates like FVC2002 mates (mean genuine score 0.105 against 0.12-0.21 on the DB1-3
-  B sets, impostor 99th percentile 0.022 against 0.024); this is a first setting, to be
-  calibrated properly against the score distributions.
+  minutiae (broken ridges, scars) are, 65% of them endings. The ranges these were chosen in
+  (10-20% missed, 0-8 spurious, 2-3 px, 6-10 degrees) are typical of minutiae extractors on
+  live-scan captures; within them the defaults were set so that our MCC matcher
+  (``liaison.biometrics.mcc``) scores synthetic mates roughly like FVC2002 mates (mean genuine
+  score 0.105 against 0.12-0.21 on the DB1-3 B sets; impostor 99th percentile 0.023 against
+  0.024-0.025). This is a first setting, to be calibrated against the score distributions.
 - Per-minutia quality is the finger quality plus ``N(0, 10)`` (15 less for spurious minutiae);
   coordinates off the image are dropped; the order of the minutiae is shuffled, so the array
   index carries no correspondence. ``make_impression_with_truth`` also returns the ground truth
@@ -369,6 +368,7 @@ class ImpressionTruth:
 
 @functools.lru_cache(maxsize=64)
 def _master_config(p: MasterParams) -> tuple[F64, F64]:
+    """The parameters as ``_masters_kernel`` reads them (by index: keep the order)."""
     freq = np.asarray(p.class_frequencies, dtype=np.float64)
     cum = np.cumsum(freq / freq.sum())
     cfg = np.array(
@@ -401,6 +401,7 @@ def _master_config(p: MasterParams) -> tuple[F64, F64]:
 
 @functools.lru_cache(maxsize=64)
 def _impression_config(p: ImpressionParams) -> F64:
+    """The parameters as ``_impression_kernel`` reads them (by index: keep the order)."""
     cfg = np.array(
         [
             p.width,
