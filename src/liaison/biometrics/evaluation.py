@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
 import numpy.typing as npt
 
 from liaison.biometrics.errors import EvaluationError
-from liaison.biometrics.mcc import Cylinders, MccParams, _config, _score
+from liaison.biometrics.mcc import Cylinders, MccParams, _config, _score_pairs
 
 __all__ = [
     "DetCurve",
@@ -66,16 +65,18 @@ def score_matrix(
 
     Each unordered pair is compared once (A against B, A earlier in ``templates``) and the
     diagonal holds each template's score against itself. Comparisons run in parallel on all the
-    cores Numba may use. ``progress``, when given, is called after each batch with the number of
-    comparisons just finished; the calls add up to ``n * (n + 1) / 2``. Raises
-    ``EvaluationError`` when the templates were encoded with different cylinder sizes.
+    cores Numba may use (``numba.set_num_threads`` limits them). ``progress``, when given, is
+    called after each batch with the number of comparisons just finished; the calls add up to
+    ``n * (n + 1) / 2``. Raises ``EvaluationError`` when a template's cylinders are not the size
+    ``params`` makes (it was encoded with other parameters).
     """
-    cfg = _config(params or MccParams())
+    p = params or MccParams()
+    cfg = _config(p)
     n = len(templates)
     out = np.zeros((n, n))
     if n == 0:
         return out
-    xy, angle, bits, mask, offsets = _pack(templates)
+    xy, angle, bits, mask, offsets = _pack(templates, p.words)
     # rows in batches of about _BATCH comparisons; row i holds the n - i pairs (i, j >= i)
     done = np.cumsum(np.arange(n, 0, -1, dtype=np.int64))
     start = 0
@@ -83,9 +84,12 @@ def score_matrix(
         before = int(done[start - 1]) if start else 0
         stop = int(np.searchsorted(done, before + _BATCH, side="left")) + 1
         stop = min(max(stop, start + 1), n)
-        _score_rows(xy, angle, bits, mask, offsets, start, stop, cfg, out)
+        first, second = _upper_pairs(n, start, stop)
+        scores = _score_pairs(xy, angle, bits, mask, offsets, first, second, cfg)
+        out[first, second] = scores
+        out[second, first] = scores
         if progress is not None:
-            progress(int(done[stop - 1]) - before)
+            progress(first.size)
         start = stop
     return out
 
@@ -116,24 +120,30 @@ def error_rates(genuine: npt.ArrayLike, impostor: npt.ArrayLike) -> ErrorRates:
 
     The EER follows FVC: with ``t1`` the highest threshold where FNMR <= FMR and ``t2`` the
     lowest where FNMR >= FMR, the EER is the midpoint of the (FNMR, FMR) pair at whichever of
-    the two has the smaller FMR + FNMR. Raises ``EvaluationError`` when either set is empty,
-    not one-dimensional, or holds a score that is not a finite number.
+    the two has the smaller FMR + FNMR. Rates are compared as exact counts, so that a FMR of
+    exactly 1% counts as "at most 1%". Raises ``EvaluationError`` when either set is empty, not
+    one-dimensional, or holds a score that is not a finite number.
     """
-    curve = det_curve(genuine, impostor)
-    fmr, fnmr = curve.fmr, curve.fnmr
+    threshold, rejected, accepted, n_gen, n_imp = _sweep(genuine, impostor)
+    # FNMR <= FMR  <=>  rejected / n_gen <= accepted / n_imp, cross-multiplied to stay exact
+    rejected_w = rejected * n_imp
+    accepted_w = accepted * n_gen
     # FNMR - FMR never decreases with the threshold: t1 ends a prefix, t2 starts a suffix
-    t1 = int(np.count_nonzero(fnmr <= fmr)) - 1
-    t2 = int(np.argmax(fnmr >= fmr))
-    if fnmr[t1] + fmr[t1] <= fmr[t2] + fnmr[t2]:
-        eer, threshold = (fnmr[t1] + fmr[t1]) / 2.0, curve.threshold[t1]
-    else:
-        eer, threshold = (fmr[t2] + fnmr[t2]) / 2.0, curve.threshold[t2]
+    t1 = int(np.count_nonzero(rejected_w <= accepted_w)) - 1
+    t2 = int(np.argmax(rejected_w >= accepted_w))
+    at = t1 if rejected_w[t1] + accepted_w[t1] <= rejected_w[t2] + accepted_w[t2] else t2
+    fnmr = rejected / n_gen
+
+    def fnmr_at(accepted_most: npt.NDArray[np.bool_]) -> float:
+        # the lowest FNMR is at the lowest threshold that meets the FMR bound
+        return float(fnmr[int(np.argmax(accepted_most))])
+
     return ErrorRates(
-        eer=float(eer),
-        eer_threshold=float(threshold),
-        fmr100=_fnmr_at(curve, 0.01),
-        fmr1000=_fnmr_at(curve, 0.001),
-        zero_fmr=_fnmr_at(curve, 0.0),
+        eer=float((fnmr[at] + accepted[at] / n_imp) / 2.0),
+        eer_threshold=float(threshold[at]),
+        fmr100=fnmr_at(accepted * 100 <= n_imp),
+        fmr1000=fnmr_at(accepted * 1000 <= n_imp),
+        zero_fmr=fnmr_at(accepted == 0),
     )
 
 
@@ -142,19 +152,21 @@ def det_curve(genuine: npt.ArrayLike, impostor: npt.ArrayLike) -> DetCurve:
 
     Raises ``EvaluationError`` as ``error_rates`` does.
     """
+    threshold, rejected, accepted, n_gen, n_imp = _sweep(genuine, impostor)
+    return DetCurve(threshold=threshold, fmr=accepted / n_imp, fnmr=rejected / n_gen)
+
+
+def _sweep(genuine: npt.ArrayLike, impostor: npt.ArrayLike) -> tuple[F64, I64, I64, int, int]:
+    """Candidate thresholds, ascending, with the genuine scores each rejects and the impostor
+    scores each accepts, and the sizes of both sets."""
     gen = _scores(genuine, "genuine")
     imp = _scores(impostor, "impostor")
     distinct = np.unique(np.concatenate([gen, imp]))
     # one threshold past the highest score accepts nothing: FMR 0, FNMR 1
     threshold = np.append(distinct, np.nextafter(distinct[-1], np.inf))
-    fnmr = np.searchsorted(gen, threshold, side="left") / gen.size
-    fmr = 1.0 - np.searchsorted(imp, threshold, side="left") / imp.size
-    return DetCurve(threshold=threshold, fmr=fmr, fnmr=fnmr)
-
-
-def _fnmr_at(curve: DetCurve, most_fmr: float) -> float:
-    """Lowest FNMR among thresholds whose FMR is at most ``most_fmr`` (the lowest such one)."""
-    return float(curve.fnmr[int(np.argmax(curve.fmr <= most_fmr))])
+    rejected = np.searchsorted(gen, threshold, side="left").astype(np.int64)
+    accepted = imp.size - np.searchsorted(imp, threshold, side="left").astype(np.int64)
+    return threshold, rejected, accepted, gen.size, imp.size
 
 
 def _scores(values: npt.ArrayLike, kind: str) -> F64:
@@ -170,15 +182,28 @@ def _scores(values: npt.ArrayLike, kind: str) -> F64:
     return np.sort(scores)
 
 
-def _pack(templates: Sequence[Cylinders]) -> tuple[F64, F64, U64, U64, I64]:
-    """All templates' cylinders in one set of arrays; template i owns rows offsets[i]:[i+1]."""
-    words = {t.bits.shape[1] for t in templates if t.count}
-    if len(words) > 1:
+def _upper_pairs(n: int, start: int, stop: int) -> tuple[I64, I64]:
+    """Every pair (i, j) with ``start <= i < stop`` and ``i <= j < n``, row by row."""
+    rows = np.arange(start, stop, dtype=np.int64)
+    counts = n - rows
+    first = np.repeat(rows, counts)
+    # within row i, j runs from i up: its offset from the row's first pair, plus i
+    begins = np.repeat(np.cumsum(counts) - counts, counts)
+    second = first + np.arange(first.size, dtype=np.int64) - begins
+    return first, second
+
+
+def _pack(templates: Sequence[Cylinders], width: int) -> tuple[F64, F64, U64, U64, I64]:
+    """All templates' cylinders in one set of arrays; template i owns rows offsets[i]:[i+1].
+
+    Every cylinder must be ``width`` words wide, the size the matching parameters expect.
+    """
+    words = sorted({t.bits.shape[1] for t in templates if t.count} - {width})
+    if words:
         raise EvaluationError(
-            f"templates were encoded with different cylinder sizes ({sorted(words)} words); "
-            "encode them all with the same MccParams"
+            f"templates were encoded with different cylinder sizes ({words} words, not "
+            f"{width}); encode them with the MccParams they are matched with"
         )
-    width = words.pop() if words else 0
     offsets = np.zeros(len(templates) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([t.count for t in templates])
     xy = np.concatenate([np.reshape(t.xy, (t.count, 2)) for t in templates])
@@ -192,52 +217,3 @@ def _pack(templates: Sequence[Cylinders]) -> tuple[F64, F64, U64, U64, I64]:
         np.ascontiguousarray(mask, dtype=np.uint64),
         offsets,
     )
-
-
-@nb.njit(cache=True, parallel=True)
-def _score_rows(
-    xy: F64,
-    angle: F64,
-    bits: U64,
-    mask: U64,
-    offsets: I64,
-    first: int,
-    stop: int,
-    cfg: F64,
-    out: F64,
-) -> None:
-    """Fill ``out[i, j]`` and ``out[j, i]`` for rows ``first <= i < stop`` and all ``j >= i``.
-
-    The pairs are flattened before the parallel loop so that threads share the work evenly
-    (row i has n - i pairs: splitting by rows would leave the last thread idle).
-    """
-    n = offsets.shape[0] - 1
-    count = 0
-    for i in range(first, stop):
-        count += n - i
-    pair_i = np.empty(count, dtype=np.int64)
-    pair_j = np.empty(count, dtype=np.int64)
-    k = 0
-    for i in range(first, stop):
-        for j in range(i, n):
-            pair_i[k] = i
-            pair_j[k] = j
-            k += 1
-    for q in nb.prange(count):
-        i = pair_i[q]
-        j = pair_j[q]
-        a0, a1 = offsets[i], offsets[i + 1]
-        b0, b1 = offsets[j], offsets[j + 1]
-        s = _score(
-            xy[a0:a1],
-            angle[a0:a1],
-            bits[a0:a1],
-            mask[a0:a1],
-            xy[b0:b1],
-            angle[b0:b1],
-            bits[b0:b1],
-            mask[b0:b1],
-            cfg,
-        )
-        out[i, j] = s
-        out[j, i] = s

@@ -24,7 +24,6 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 
-import numba as nb
 import numpy as np
 import numpy.typing as npt
 
@@ -132,56 +131,6 @@ def calibrate(
         fpir_match=fpir_match,
         fpir_possible=fpir_possible,
     )
-
-
-@nb.njit(cache=True, parallel=True)
-def _verify(
-    p_xy: F64,
-    p_th: F64,
-    p_bits: npt.NDArray[np.uint64],
-    p_mask: npt.NDArray[np.uint64],
-    p_off: I64,
-    c_xy: F64,
-    c_th: F64,
-    c_off: I64,
-    pair_probe: I64,
-    pair_cand: I64,
-    enc: F64,
-    cfg: F64,
-) -> F64:
-    """Encode each candidate finger and score it against its probe finger, in parallel."""
-    out = np.zeros(pair_probe.shape[0])
-    for k in nb.prange(pair_probe.shape[0]):
-        p = pair_probe[k]
-        c = pair_cand[k]
-        xy = c_xy[c_off[c] : c_off[c + 1]]
-        th = c_th[c_off[c] : c_off[c + 1]]
-        valid, bits, mask = mcc._encode(
-            xy,
-            th,
-            enc[0],
-            int(enc[1]),
-            int(enc[2]),
-            enc[3],
-            enc[4],
-            enc[5],
-            enc[6],
-            enc[7],
-            int(enc[8]),
-        )
-        a, b = p_off[p], p_off[p + 1]
-        out[k] = mcc._score(
-            p_xy[a:b],
-            p_th[a:b],
-            p_bits[a:b],
-            p_mask[a:b],
-            xy[valid],
-            th[valid],
-            bits[valid],
-            mask[valid],
-            cfg,
-        )
-    return out
 
 
 def _encode_config(p: mcc.MccParams) -> F64:
@@ -299,7 +248,7 @@ class Identifier:
         slot = {r: i for i, r in enumerate(sorted(set(pair_rows)))}
         c_xy, c_th, c_off = _pack_minutiae(templates)
         p_xy, p_th, p_bits, p_mask, p_off = _pack_cylinders(probes, self.mcc_params)
-        scores = _verify(
+        scores = mcc._encode_score_pairs(
             p_xy,
             p_th,
             p_bits,

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemaining
 from rich.table import Table
 
 from liaison import bootstrap
+from liaison.biometrics import services
 from liaison.biometrics.benchmark import BenchResult, run_bench
 from liaison.biometrics.identification import SearchParams
 
@@ -109,12 +110,10 @@ def demo(
     seed: Annotated[int, typer.Option()] = 1,
 ) -> None:
     """The biometric engine's showcase: accuracy on real FVC2002 templates, then 1:N search."""
-    from liaison.entrypoints.cli.biometrics import evaluate
-
     out = Console()
     if fvc.exists():
         out.rule("Accuracy on FVC2002 B templates (all cross-finger impostors)")
-        rates = evaluate(fvc)
+        rates = services.evaluate(root=fvc)
         table = Table()
         for col in ("database", "EER %", "FMR100 %", "FMR1000 %"):
             table.add_column(col, justify="right")

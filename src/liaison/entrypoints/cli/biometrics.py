@@ -1,59 +1,97 @@
-"""``liaison biometrics``: score matrices and FVC-protocol evaluation of template folders."""
+"""``liaison biometrics``: score matrices, FVC-protocol evaluation, enrollment and 1:N search."""
 
 from __future__ import annotations
 
 import json
-import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from types import TracebackType
+from typing import Annotated
 
 import numpy as np
-import numpy.typing as npt
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from liaison.biometrics import mcc
-from liaison.biometrics.dataset import Sample, discover, fvc_pairs, group_by_database
-from liaison.biometrics.errors import EvaluationError
-from liaison.biometrics.evaluation import ErrorRates, error_rates, score_matrix
-from liaison.biometrics.iso19794 import load_template
+from liaison import bootstrap
+from liaison.biometrics import services
+from liaison.biometrics.errors import GalleryError
+from liaison.biometrics.identification import Identification, Thresholds
 from liaison.errors import LiaisonError
 
-__all__ = ["app", "evaluate"]
+__all__ = ["app"]
 
-app = typer.Typer(help="Fingerprint templates, matching and 1:N search.", no_args_is_help=True)
-err = Console(stderr=True)
+app = typer.Typer(
+    help="Fingerprint templates: score matrices, FVC accuracy, enrollment and 1:N search.",
+    no_args_is_help=True,
+)
 
+LABELS_FILE = "labels.tsv"  # under the data directory: subject<TAB>sample name
+BAR_DELAY_S = 1.0  # work shorter than this shows no progress bar
 
-def _scores(samples: list[Sample], show: bool) -> npt.NDArray[np.float64]:
-    cylinders = [mcc.encode(load_template(s.path)) for s in samples]
-    n = len(cylinders)
-    with Progress(console=err, disable=not show, transient=True) as bar:
-        task = bar.add_task("matching", total=n * (n + 1) // 2)
-        return score_matrix(cylinders, progress=lambda k: bar.advance(task, k))
-
-
-def evaluate(
-    root: Path, *, impostors: Literal["all", "first"] = "all", show: bool = True
-) -> dict[str, ErrorRates]:
-    """FVC protocol on every database (first-level folder) under ``root``."""
-    out: dict[str, ErrorRates] = {}
-    for name, samples in group_by_database(discover(root)).items():
-        matrix = _scores(samples, show)
-        genuine, impostor = fvc_pairs(samples, impostors=impostors)
-        out[name] = error_rates(
-            matrix[genuine[:, 0], genuine[:, 1]], matrix[impostor[:, 0], impostor[:, 1]]
-        )
-    if not out:
-        raise EvaluationError(f"no databases under {root}")
-    return out
+DataDir = Annotated[
+    Path | None,
+    typer.Option(help="data directory (default: $LIAISON_DATA_DIR, else ./data)"),
+]
 
 
-def _fail(exc: LiaisonError) -> typer.Exit:
-    err.print(f"[red]error:[/] {exc}")
-    return typer.Exit(code=2)
+class Impostors(StrEnum):
+    ALL = "all"
+    FIRST = "first"
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn a ``LiaisonError`` (or a file system error) into one red line and exit code 2."""
+    try:
+        yield
+    except (LiaisonError, OSError) as exc:
+        message = " ".join(str(exc).split())
+        Console(stderr=True).print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
+        raise typer.Exit(code=2) from None
+
+
+class _Bar:
+    """A progress bar on stderr that appears only once the work has run for ``BAR_DELAY_S``."""
+
+    def __init__(self) -> None:
+        self._started = time.monotonic()
+        self._progress: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self._progress is None:
+            if time.monotonic() - self._started < BAR_DELAY_S:
+                return
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed:,}/{task.total:,}"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(stage, total=total)
+        self._progress.update(self._tasks[stage], completed=done, total=total)
 
 
 @app.command("score-matrix")
@@ -64,48 +102,148 @@ def score_matrix_command(
     out: Annotated[Path, typer.Option("--out", help="CSV file to write")],
 ) -> None:
     """All-against-all MCC similarity of every template under DIRECTORY, as a square CSV."""
-    try:
-        samples = discover(directory)
-        matrix = _scores(samples, show=True)
-    except LiaisonError as exc:
-        raise _fail(exc) from exc
-    names = [s.name for s in samples]
-    tmp = out.with_name(out.name + f".tmp-{os.getpid()}")
-    with open(tmp, "w") as fh:
-        fh.write(",".join(["sample", *names]) + "\n")
-        for name, row in zip(names, matrix, strict=True):
-            fh.write(",".join([name, *(f"{v:.6f}" for v in row)]) + "\n")
-    tmp.replace(out)
-    typer.echo(f"{len(names)} samples, {len(names) ** 2} scores -> {out}")
+    started = time.perf_counter()
+    with _reported(), _Bar() as bar:
+        count = services.score_matrix_csv(root=directory, out=out, progress=bar)
+    seconds = time.perf_counter() - started
+    typer.echo(f"{count} samples, {count * count:,} scores in {seconds:.1f} s -> {out}")
 
 
 @app.command("eval")
 def eval_command(
     directory: Annotated[Path, typer.Argument(help="FVC-style tree: DB/FFF_I.iso")],
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
-    impostors: Annotated[str, typer.Option(help="all: every cross-finger pair; first")] = "all",
+    impostors: Annotated[
+        Impostors,
+        typer.Option(help="all: every cross-finger pair; first: first impressions only"),
+    ] = Impostors.ALL,
 ) -> None:
-    """EER, FMR100 and FMR1000 per database, by the FVC protocol."""
-    if impostors not in ("all", "first"):
-        raise _fail(EvaluationError(f"--impostors must be 'all' or 'first', not {impostors!r}"))
-    try:
-        rates = evaluate(
-            directory, impostors="all" if impostors == "all" else "first", show=not as_json
+    """EER, FMR100 and FMR1000 per database (first-level folder), by the FVC protocol."""
+    with _reported(), _Bar() as bar:
+        results = services.evaluate_databases(
+            root=directory, impostors=impostors.value, progress=bar
         )
-    except LiaisonError as exc:
-        raise _fail(exc) from exc
-    mean = float(np.mean([r.eer for r in rates.values()]))
+    mean_eer = sum(r.rates.eer for r in results.values()) / len(results)
     if as_json:
-        body = {
-            name: {"eer": r.eer, "fmr100": r.fmr100, "fmr1000": r.fmr1000}
-            for name, r in rates.items()
+        databases = {
+            name: {
+                "eer": r.rates.eer,
+                "fmr100": r.rates.fmr100,
+                "fmr1000": r.rates.fmr1000,
+                "zero_fmr": r.rates.zero_fmr,
+                "eer_threshold": r.rates.eer_threshold,
+                "genuine": r.genuine,
+                "impostor": r.impostor,
+            }
+            for name, r in results.items()
         }
-        typer.echo(json.dumps({"databases": body, "mean_eer": mean}))
+        body = {"impostors": impostors.value, "databases": databases, "mean_eer": mean_eer}
+        typer.echo(json.dumps(body))
         return
-    table = Table(title=f"FVC protocol ({impostors} impostors)")
-    for col in ("database", "EER %", "FMR100 %", "FMR1000 %"):
-        table.add_column(col, justify="right")
-    for name, r in rates.items():
-        table.add_row(name, f"{100 * r.eer:.2f}", f"{100 * r.fmr100:.2f}", f"{100 * r.fmr1000:.2f}")
-    table.add_row("mean", f"{100 * mean:.2f}", "", "")
+    table = Table(title=f"FVC protocol ({impostors.value} impostors)")
+    for column in ("database", "genuine", "impostor", "EER %", "FMR100 %", "FMR1000 %"):
+        table.add_column(column, justify="right")
+    for name, r in results.items():
+        table.add_row(
+            name,
+            f"{r.genuine:,}",
+            f"{r.impostor:,}",
+            f"{100 * r.rates.eer:.2f}",
+            f"{100 * r.rates.fmr100:.2f}",
+            f"{100 * r.rates.fmr1000:.2f}",
+        )
+    table.add_row("mean", "", "", f"{100 * mean_eer:.2f}", "", "")
     Console().print(table)
+
+
+@app.command("enroll")
+def enroll_command(
+    directory: Annotated[
+        Path, typer.Argument(help="folder of .iso templates; each file becomes a subject")
+    ],
+    data_dir: DataDir = None,
+) -> None:
+    """Enroll every template under DIRECTORY into the gallery, one new subject per file."""
+    cfg = bootstrap.settings(data_dir)
+    with _reported():
+        gallery = bootstrap.open_gallery(cfg, create=True)
+        count = services.enroll_directory(
+            gallery=gallery, root=directory, labels_file=cfg.data_dir / LABELS_FILE
+        )
+        subjects = int(np.unique(gallery.subjects()).size)
+    typer.echo(
+        f"enrolled {count} templates; the gallery at {cfg.gallery_dir} holds "
+        f"{gallery.rows} fingers of {subjects} subjects"
+    )
+
+
+@app.command("search")
+def search_command(
+    file: Annotated[Path, typer.Argument(help="ISO/IEC 19794-2 template of the probe finger")],
+    data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Identify one finger against the gallery: decision and candidate list."""
+    cfg = bootstrap.settings(data_dir)
+    with _reported():
+        thresholds = _thresholds(cfg.thresholds_file)
+        probe = services.load_capture(file)
+        identifier = bootstrap.open_identifier(cfg, thresholds=thresholds)
+        result = identifier.identify([probe])
+        labels = services.read_labels(cfg.data_dir / LABELS_FILE)
+    if as_json:
+        typer.echo(json.dumps(_as_dict(result, labels)))
+        return
+    _print_identification(result, labels)
+
+
+def _thresholds(path: Path) -> Thresholds:
+    """The calibrated decision thresholds; never made up when there are none."""
+    if not path.exists():
+        raise GalleryError(
+            f"no decision thresholds at {path}: run the calibration first (calibrate on "
+            "searches of people who are not enrolled, then save the thresholds there)"
+        )
+    try:
+        return Thresholds.load(path)
+    except (ValueError, TypeError) as exc:
+        raise GalleryError(f"{path} does not hold thresholds: {exc}") from exc
+
+
+def _as_dict(result: Identification, labels: dict[int, str]) -> dict[str, object]:
+    return {
+        "decision": result.decision.value,
+        "candidates": [
+            {
+                "subject": c.subject,
+                "label": labels.get(c.subject),
+                "score": c.score,
+                "finger_scores": {p.name: s for p, s in c.finger_scores.items()},
+                "retrieval": c.retrieval,
+            }
+            for c in result.candidates
+        ],
+    }
+
+
+def _print_identification(result: Identification, labels: dict[int, str]) -> None:
+    out = Console()
+    out.print(f"decision: [bold]{result.decision.value}[/]")
+    if not result.candidates:
+        out.print("no candidates")
+        return
+    table = Table()
+    for column in ("rank", "subject", "label", "score", "finger scores"):
+        table.add_column(
+            column, justify="left" if column in ("label", "finger scores") else "right"
+        )
+    for rank, c in enumerate(result.candidates, 1):
+        fingers = ", ".join(f"{p.name} {s:.3f}" for p, s in sorted(c.finger_scores.items()))
+        table.add_row(
+            str(rank),
+            str(c.subject),
+            escape(labels.get(c.subject, "")),
+            f"{c.score:.3f}",
+            escape(fingers),
+        )
+    out.print(table)

@@ -1,0 +1,250 @@
+"""Use cases of the biometric engine: load captures, enroll them, score and evaluate folders.
+
+Every function takes keyword-only arguments (except the two loaders) and raises only
+``LiaisonError`` subclasses for bad input: a malformed or unusable file is reported with its
+path in the message, before anything is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from liaison.biometrics import mcc
+from liaison.biometrics.codes import CodeParams, codes_of
+from liaison.biometrics.dataset import Sample, discover, fvc_pairs, group_by_database
+from liaison.biometrics.errors import BiometricsError, EvaluationError, GalleryError
+from liaison.biometrics.evaluation import ErrorRates, error_rates, score_matrix
+from liaison.biometrics.gallery import Gallery, pack_fingers
+from liaison.biometrics.iso19794 import load_template
+from liaison.biometrics.model import FingerTemplate
+from liaison.biometrics.validation import check_capture
+
+__all__ = [
+    "DatabaseRates",
+    "Progress",
+    "enroll",
+    "enroll_directory",
+    "evaluate",
+    "evaluate_databases",
+    "load_capture",
+    "load_samples",
+    "read_labels",
+    "score_matrix_csv",
+]
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)``; ``done`` counts up to ``total`` per stage."""
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseRates:
+    """One database's error rates with the number of comparisons behind them."""
+
+    rates: ErrorRates
+    genuine: int
+    impostor: int
+
+
+def load_capture(path: Path) -> FingerTemplate:
+    """The first finger view of the ISO/IEC 19794-2 record at ``path``, checked for use.
+
+    Raises ``TemplateError`` (malformed record) or ``CaptureError`` (unusable capture) with
+    ``path`` at the start of the message.
+    """
+    try:
+        return check_capture(load_template(path))
+    except BiometricsError as exc:
+        raise _naming(exc, str(path)) from None
+
+
+def load_samples(
+    root: Path, suffixes: Sequence[str] = (".iso",)
+) -> list[tuple[Sample, FingerTemplate]]:
+    """Every template file under ``root`` (as ``dataset.discover`` finds them), loaded and checked.
+
+    Stops at the first bad file with its ``TemplateError`` or ``CaptureError``, the file's path
+    at the start of the message; ``EvaluationError`` when ``root`` holds no such file.
+    """
+    return [(sample, load_capture(sample.path)) for sample in discover(root, suffixes)]
+
+
+def enroll(
+    *,
+    gallery: Gallery,
+    subjects: Sequence[int],
+    templates: Sequence[FingerTemplate],
+    code_params: CodeParams | None = None,
+) -> range:
+    """Append one gallery row per template, filed under the subject at the same index.
+
+    All or nothing: every template is checked (``check_capture``) and every code computed
+    before the gallery is touched, so a batch holding one unusable template writes nothing.
+    Returns the gallery rows given to the batch.
+    """
+    if len(subjects) != len(templates):
+        raise GalleryError(
+            f"{len(subjects)} subjects for {len(templates)} templates: give one per template"
+        )
+    params = code_params or CodeParams()
+    if params.nbytes != gallery.code_bytes:
+        raise GalleryError(
+            f"the gallery at {gallery.path} holds {gallery.code_bytes}-byte codes; "
+            f"these code parameters make {params.nbytes}-byte ones"
+        )
+    for i, (subject, template) in enumerate(zip(subjects, templates, strict=True)):
+        try:
+            check_capture(template)
+        except BiometricsError as exc:
+            raise _naming(exc, f"template {i} (subject {subject})") from None
+    codes = codes_of(list(templates), params)
+    return gallery.append(pack_fingers(subjects, templates, codes))
+
+
+def enroll_directory(*, gallery: Gallery, root: Path, labels_file: Path) -> int:
+    """Enroll every template file under ``root``, each as a new subject; returns how many.
+
+    Subjects are numbered on from the gallery's largest (from 1 in an empty gallery), in the
+    order ``dataset.discover`` lists the files. After the gallery append, one line
+    ``subject<TAB>sample name`` per file is appended to ``labels_file`` and flushed to disk.
+    A bad file stops the whole directory before anything is written.
+    """
+    loaded = load_samples(root)
+    enrolled = gallery.subjects()
+    first = int(enrolled.max()) + 1 if enrolled.size else 1
+    subjects = list(range(first, first + len(loaded)))
+    enroll(gallery=gallery, subjects=subjects, templates=[t for _, t in loaded])
+    labels_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(labels_file, "a", encoding="utf-8") as fh:
+        fh.writelines(
+            f"{subject}\t{sample.name}\n"
+            for subject, (sample, _) in zip(subjects, loaded, strict=True)
+        )
+        fh.flush()
+        os.fsync(fh.fileno())
+    return len(loaded)
+
+
+def read_labels(labels_file: Path) -> dict[int, str]:
+    """Subject -> sample name, as ``enroll_directory`` wrote them; empty when there is no file.
+
+    Raises ``GalleryError`` naming the line when a line is not ``subject<TAB>name``.
+    """
+    if not labels_file.exists():
+        return {}
+    labels: dict[int, str] = {}
+    for number, line in enumerate(labels_file.read_text(encoding="utf-8").splitlines(), 1):
+        if not line:
+            continue
+        subject, sep, name = line.partition("\t")
+        if not sep or not subject.strip().isdigit():
+            raise GalleryError(f"{labels_file} line {number}: expected 'subject<TAB>name'")
+        labels[int(subject)] = name
+    return labels
+
+
+def score_matrix_csv(*, root: Path, out: Path, progress: Progress | None = None) -> int:
+    """All-against-all MCC scores of every template under ``root``, as a square CSV at ``out``.
+
+    The header row is ``sample`` then every sample's name; each row starts with its sample's
+    name, then its scores with 6 decimals. The file is written beside ``out`` and renamed over
+    it, so a reader never sees half of it. ``progress`` hears stage ``"matching"`` in
+    comparisons. Returns the number of samples.
+    """
+    loaded = load_samples(root)
+    matrix = _matrix([t for _, t in loaded], "matching", progress)
+    names = [sample.name for sample, _ in loaded]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(["sample", *names])
+            for name, row in zip(names, matrix, strict=True):
+                writer.writerow([name, *(f"{v:.6f}" for v in row)])
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return len(names)
+
+
+def evaluate_databases(
+    *, root: Path, impostors: str = "all", progress: Progress | None = None
+) -> dict[str, DatabaseRates]:
+    """The FVC protocol on each database (first-level folder) under ``root``, with pair counts.
+
+    Genuine pairs: every two impressions of one finger; impostor pairs: every two different
+    fingers (``"all"``) or their first impressions only (``"first"``); pairs never cross
+    databases. Files directly in ``root`` form one database named after ``root``. ``progress``
+    hears one stage per database, in comparisons. Raises ``EvaluationError`` for an unknown
+    ``impostors`` or a database without genuine pairs (before any matching).
+    """
+    if impostors not in ("all", "first"):
+        raise EvaluationError(f"impostors must be 'all' or 'first', not {impostors!r}")
+    which: Literal["all", "first"] = "all" if impostors == "all" else "first"
+    loaded = load_samples(root)
+    template_of = {sample.name: template for sample, template in loaded}
+    # files directly in root have database "", shown under the root folder's name
+    databases = {
+        name or root.resolve().name: samples
+        for name, samples in group_by_database(sample for sample, _ in loaded).items()
+    }
+    pairs = {}
+    for name, samples in databases.items():
+        genuine, impostor = fvc_pairs(samples, which)
+        if impostor.shape[0] == 0:
+            raise EvaluationError(f"database {name!r} holds one finger: no impostor pairs")
+        pairs[name] = genuine, impostor
+    out: dict[str, DatabaseRates] = {}
+    for name, samples in databases.items():
+        matrix = _matrix([template_of[s.name] for s in samples], name, progress)
+        genuine, impostor = pairs[name]
+        rates = error_rates(
+            matrix[genuine[:, 0], genuine[:, 1]], matrix[impostor[:, 0], impostor[:, 1]]
+        )
+        out[name] = DatabaseRates(
+            rates=rates, genuine=int(genuine.shape[0]), impostor=int(impostor.shape[0])
+        )
+    return out
+
+
+def evaluate(
+    *, root: Path, impostors: str = "all", progress: Progress | None = None
+) -> dict[str, ErrorRates]:
+    """FVC-protocol error rates per database under ``root`` (see ``evaluate_databases``)."""
+    results = evaluate_databases(root=root, impostors=impostors, progress=progress)
+    return {name: result.rates for name, result in results.items()}
+
+
+def _matrix(
+    templates: Sequence[FingerTemplate], stage: str, progress: Progress | None
+) -> npt.NDArray[np.float64]:
+    """The symmetric score matrix of ``templates``, reporting comparisons done to ``progress``."""
+    cylinders = [mcc.encode(t) for t in templates]
+    total = len(cylinders) * (len(cylinders) + 1) // 2
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(stage, done, total)
+
+    if progress is not None:
+        progress(stage, 0, total)
+    return score_matrix(cylinders, progress=advance)
+
+
+def _naming(exc: BiometricsError, what: str) -> BiometricsError:
+    """The same error (type and fields kept), its message now starting with ``what``."""
+    exc.args = (f"{what}: {exc}",)
+    return exc

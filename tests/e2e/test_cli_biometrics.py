@@ -1,0 +1,154 @@
+"""``liaison biometrics`` commands run end to end on real FVC2002 templates."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner, Result
+
+from liaison.biometrics.identification import Thresholds
+from liaison.entrypoints.cli.biometrics import app
+
+# tests/e2e/this file: parents[2] is the project root, beside ../shared
+FVC = Path(__file__).resolve().parents[3] / "shared" / "data" / "fvc2002"
+
+
+def _copy(dest: Path, fingers: range, impressions: range) -> Path:
+    """FVC2002 DB1_B templates copied into ``dest/DB1_B``; returns ``dest``."""
+    folder = dest / "DB1_B"
+    folder.mkdir(parents=True, exist_ok=True)
+    for finger in fingers:
+        for impression in impressions:
+            shutil.copy(FVC / "DB1_B" / f"{finger}_{impression}.iso", folder)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def subset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two fingers of DB1_B, eight impressions each."""
+    return _copy(tmp_path_factory.mktemp("fvc"), range(101, 103), range(1, 9))
+
+
+def _run(*args: str | Path) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def _one_line_error(result: Result) -> str:
+    """The error line of a command that failed as a user error: exit 2, no traceback."""
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_score_matrix_writes_a_square_csv(subset: Path, tmp_path: Path) -> None:
+    out = tmp_path / "scores.csv"
+    result = _run("score-matrix", subset, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("16 samples, 256 scores")
+    with open(out, newline="") as fh:
+        rows = list(csv.reader(fh))
+    names = [f"DB1_B-{f}_{i}" for f in (101, 102) for i in range(1, 9)]
+    assert rows[0] == ["sample", *names]
+    assert [row[0] for row in rows[1:]] == names
+    matrix = np.array([[float(v) for v in row[1:]] for row in rows[1:]])
+    assert matrix.shape == (16, 16)
+    finger = np.repeat([101, 102], 8)
+    same = (finger[:, None] == finger[None, :]) & ~np.eye(16, dtype=bool)
+    assert matrix[same].mean() > 3 * matrix[finger[:, None] != finger[None, :]].mean()
+    np.fill_diagonal(matrix, -1.0)
+    assert np.array_equal(finger[matrix.argmax(axis=1)], finger)  # best other match: own finger
+
+
+def test_eval_json_reports_fractions(subset: Path) -> None:
+    result = _run("eval", subset, "--json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    db = body["databases"]["DB1_B"]
+    assert (db["genuine"], db["impostor"]) == (2 * 28, 64)
+    for key in ("eer", "fmr100", "fmr1000"):
+        assert 0.0 <= db[key] <= 1.0
+    assert body["mean_eer"] == db["eer"]
+    first = json.loads(_run("eval", subset, "--json", "--impostors", "first").stdout)
+    assert first["databases"]["DB1_B"]["impostor"] == 1
+
+
+def test_eval_table_shows_percentages(subset: Path) -> None:
+    result = _run("eval", subset)
+    assert result.exit_code == 0, result.output
+    assert "EER %" in result.stdout
+    assert "DB1_B" in result.stdout
+    assert "mean" in result.stdout
+
+
+def test_enroll_then_search_finds_the_own_finger(tmp_path: Path) -> None:
+    enrolled = _copy(tmp_path / "enrolled", range(101, 109), range(1, 2))
+    data = tmp_path / "data"
+    result = _run("enroll", enrolled, "--data-dir", data)
+    assert result.exit_code == 0, result.output
+    assert "enrolled 8 templates" in result.stdout
+    assert "8 fingers of 8 subjects" in result.stdout
+    Thresholds(match=0.3, possible=0.1).save(data / "thresholds.json")
+
+    probe = FVC / "DB1_B" / "104_3.iso"
+    result = _run("search", probe, "--data-dir", data, "--json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    best = body["candidates"][0]
+    assert best["label"] == "DB1_B-104_1"
+    assert best["subject"] == 4
+    assert best["score"] > max(c["score"] for c in body["candidates"][1:])
+    assert set(best["finger_scores"]) == {"UNKNOWN"}
+    assert body["decision"] in ("match", "possible", "no_match")
+
+    table = _run("search", probe, "--data-dir", data)
+    assert table.exit_code == 0, table.output
+    assert f"decision: {body['decision']}" in table.stdout
+    assert "DB1_B-104_1" in table.stdout
+
+
+def test_search_without_thresholds_asks_for_calibration(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    enrolled = _copy(tmp_path / "enrolled", range(101, 103), range(1, 2))
+    assert _run("enroll", enrolled, "--data-dir", data).exit_code == 0
+    result = _run("search", FVC / "DB1_B" / "101_2.iso", "--data-dir", data)
+    line = _one_line_error(result)
+    assert "calibration" in line
+    assert "thresholds.json" in line
+
+
+def test_a_truncated_template_fails_naming_file_and_field(tmp_path: Path) -> None:
+    root = _copy(tmp_path / "t", range(101, 102), range(1, 4))
+    bad = root / "DB1_B" / "101_3.iso"
+    bad.write_bytes(bad.read_bytes()[:50])
+    data = tmp_path / "data"
+    for args in (
+        ("score-matrix", root, "--out", tmp_path / "m.csv"),
+        ("eval", root, "--json"),
+        ("enroll", root, "--data-dir", data),
+    ):
+        line = _one_line_error(_run(*args))
+        assert "101_3.iso" in line
+        assert "record length" in line
+    assert not (tmp_path / "m.csv").exists()
+    assert not (data / "labels.tsv").exists()
+
+
+def test_search_of_a_missing_gallery_is_a_one_line_error(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    Thresholds(match=0.3, possible=0.1).save(data / "thresholds.json")
+    line = _one_line_error(_run("search", FVC / "DB1_B" / "101_2.iso", "--data-dir", data))
+    assert "no gallery" in line
+
+
+def test_unknown_impostor_rule_is_a_usage_error(subset: Path) -> None:
+    assert _run("eval", subset, "--impostors", "some").exit_code == 2
