@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DATA ?= ../shared/data
 DATA_DIR ?= data
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+postgres:
+	@scripts/ensure-postgres.sh
+
+unit: $(STAMP) postgres
 	$(BIN)/pytest -q -m "not slow" -n 2
 
 test: lint typecheck unit

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from liaison.adapters.biometric_search import EngineSearch
+from liaison.adapters.store import migrate
+from liaison.adapters.store.orm import start_mappers
+from liaison.adapters.store.uow import SqlUnitOfWork, make_engine
 from liaison.biometrics.codes import CodeParams
+from liaison.biometrics.errors import GalleryError
 from liaison.biometrics.gallery import Gallery
 from liaison.biometrics.identification import Identifier, SearchParams, Thresholds
 from liaison.biometrics.index import CodeIndex, IndexParams
+from liaison.bookings.ports import TenPrintSearch
+from liaison.identity.priority import PriorityTable
 from liaison.settings import Settings
 
-__all__ = ["open_gallery", "open_identifier", "settings"]
+__all__ = ["Container", "container", "open_gallery", "open_identifier", "settings"]
 
 
 def settings(data_dir: Path | None = None) -> Settings:
@@ -37,7 +50,12 @@ def open_identifier(
     gallery = open_gallery(cfg)
     index: CodeIndex | None = None
     stamp = cfg.index_dir / "rows"
-    if not rebuild_index and stamp.exists() and stamp.read_text() == str(gallery.rows):
+    if (
+        not rebuild_index
+        and gallery.rows > 0
+        and stamp.exists()
+        and stamp.read_text() == str(gallery.rows)
+    ):
         index = CodeIndex.load(cfg.index_dir, gallery.code_bytes * 8, IndexParams())
     if index is None:
         index = CodeIndex.build(gallery, IndexParams())
@@ -48,4 +66,81 @@ def open_identifier(
         index,
         thresholds or Thresholds.load(cfg.thresholds_file),
         search=search,
+    )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Container:
+    """Everything a request or a worker needs, wired once per process."""
+
+    settings: Settings
+    uow: Callable[[], SqlUnitOfWork]
+    jwt_secret: str
+    priority_table: PriorityTable
+    clock: Callable[[], datetime] = _utc_now
+    new_id: Callable[[], str] = _new_id
+    token_ttl: timedelta = timedelta(minutes=15)
+    search_factory: Callable[[], TenPrintSearch] | None = None
+    close: Callable[[], None] = lambda: None  # releases the database connections
+    _search: TenPrintSearch | None = field(default=None, repr=False)
+
+    def search(self) -> TenPrintSearch:
+        """The biometric engine, opened on first use (loading the index takes seconds)."""
+        if self._search is None:
+            if self.search_factory is None:
+                raise GalleryError("this process has no biometric engine wired")
+            self._search = self.search_factory()
+        return self._search
+
+
+def jwt_secret(cfg: Settings) -> str:
+    """``LIAISON_JWT_SECRET``, else a random key kept (mode 0600) in the data directory."""
+    env = os.environ.get("LIAISON_JWT_SECRET")
+    if env:
+        return env
+    path = cfg.jwt_key_file
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def container(
+    cfg: Settings,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    with_engine: bool = True,
+    upgrade_schema: bool = True,
+) -> Container:
+    """Wire the store, the engine and the services for one process."""
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    url = cfg.store_url
+    if upgrade_schema:
+        migrate.upgrade(url)
+    start_mappers()
+    engine = make_engine(url)
+    now = clock or _utc_now
+
+    def search_factory() -> TenPrintSearch:
+        return EngineSearch(open_identifier(cfg), now)
+
+    return Container(
+        settings=cfg,
+        uow=lambda: SqlUnitOfWork(engine),
+        jwt_secret=jwt_secret(cfg),
+        priority_table=PriorityTable.default(),
+        clock=now,
+        token_ttl=timedelta(minutes=cfg.token_minutes),
+        search_factory=search_factory if with_engine else None,
+        close=engine.dispose,
     )

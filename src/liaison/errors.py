@@ -3,11 +3,41 @@
 The tree, one line a class (each context's ``errors.py`` holds its own branch):
 
     LiaisonError
-    └── BiometricsError                 liaison.biometrics.errors
-        ├── TemplateError               a minutiae record is malformed (names field and offset)
-        ├── CaptureError                a capture is unusable (no minutiae, bad position, ...)
-        ├── GalleryError                the on-disk gallery is missing, corrupt or inconsistent
-        └── EvaluationError             a dataset cannot be evaluated as asked
+    ├── BiometricsError                 liaison.biometrics.errors
+    │   ├── TemplateError               a minutiae record is malformed (names field and offset)
+    │   ├── CaptureError                a capture is unusable (no minutiae, bad position, ...)
+    │   ├── GalleryError                the on-disk gallery is missing, corrupt or inconsistent
+    │   └── EvaluationError             a dataset cannot be evaluated as asked
+    ├── IdentityError                   liaison.identity.errors
+    │   ├── UnknownIdentity, DuplicateIdentity
+    │   ├── UnknownOffenseCode          an NCIC code the offense table does not know
+    │   ├── PriorityTableError          a priority or offense table file is malformed
+    │   └── InvalidCitizenshipRuling
+    ├── BookingError                    liaison.bookings.errors
+    │   ├── InvalidBooking              no fingerprints, unreadable template, bad charge
+    │   ├── DuplicateTcn                a TCN reused with a different body
+    │   ├── UnknownBooking, OutsideAgency, NotReviewable
+    ├── DetainerError                   liaison.detainers.errors
+    │   ├── UnknownDetainer, DuplicateDetainer
+    │   ├── LodgingRefused              a safeguard refuses the detainer:
+    │   │   ├── UnverifiedIdentification, CitizenshipIndicatorUnresolved
+    │   │   └── MissingProbableCause, MissingWarrant, MissingOfficer
+    │   ├── IllegalTransition           the state machine forbids the event
+    │   ├── HoldExpired, LapseNotDue    the 48-hour clock
+    │   ├── OutOfOrder, ReleaseTimeFixed, MissingReason
+    │   └── AnswerForbiddenByPolicy     the jail's policy in force forbids its answer
+    ├── JurisdictionError               liaison.jurisdictions.errors
+    │   ├── UnknownJurisdiction, InvalidJurisdiction, UnknownAgency, DuplicateAgency
+    │   └── InvalidAgency, InvalidOri, InvalidPolicy, MalformedAgreementRow
+    ├── AuditError                      liaison.audit.errors
+    │   └── AuditTrailBroken
+    ├── AccountError                    liaison.accounts.errors
+    │   ├── InvalidAccount, UnknownAccount
+    │   └── InvalidCredentials, AccountLocked
+    └── StoreError                      liaison.adapters.store.errors
+        ├── DuplicateKey                a unique key (e.g. a TCN) raced another writer
+        ├── ConcurrentUpdate            another unit of work changed the row first
+        └── LeaseLost                   a worker's job lease lapsed and another took it
 
 HTTP status codes never live here: the API layer maps these classes in one table.
 """

@@ -125,6 +125,50 @@ def test_search_without_thresholds_asks_for_calibration(tmp_path: Path) -> None:
     assert "thresholds.json" in line
 
 
+def test_enroll_calibrate_search(tmp_path: Path) -> None:
+    enrolled = _copy(tmp_path / "enrolled", range(101, 109), range(1, 2))
+    data = tmp_path / "data"
+    assert _run("enroll", enrolled, "--data-dir", data).exit_code == 0
+    options = ("--probes", "60", "--seed", "3", "--fpir-match", "0.02", "--fpir-possible", "0.1")
+    result = _run("calibrate", "--data-dir", data, *options)
+    assert result.exit_code == 0, result.output
+    assert "from 60 non-mated single-finger searches" in result.stdout
+    assert "warning" not in result.stderr  # 60 searches resolve FPIR 0.02
+    saved = Thresholds.load(data / "thresholds.json")
+    assert (saved.fpir_match, saved.fpir_possible, saved.searches) == (0.02, 0.1, 60)
+    assert f"match >= {saved.match:.4f} (FPIR 0.02)" in result.stdout
+    assert saved.possible <= saved.match
+
+    body = json.loads(
+        _run("search", FVC / "DB1_B" / "104_3.iso", "--data-dir", data, "--json").stdout
+    )
+    assert body["candidates"][0]["label"] == "DB1_B-104_1"
+    assert body["decision"] == "match"
+
+    few = _run("calibrate", "--data-dir", data, "--probes", "20")
+    assert few.exit_code == 0, few.output
+    assert "warning: 20 searches cannot resolve FPIR 0.001 (needs >= 1,000)" in few.stderr
+    assert Thresholds.load(data / "thresholds.json").searches == 20
+
+
+def test_calibrate_refusals_are_one_line_errors(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    line = _one_line_error(_run("calibrate", "--data-dir", data))
+    assert "no gallery" in line
+    (tmp_path / "nothing").mkdir()
+    assert _run("enroll", tmp_path / "nothing", "--data-dir", data).exit_code == 2
+    line = _one_line_error(_run("calibrate", "--data-dir", data))  # the gallery exists, empty
+    assert "empty: enroll before calibrating" in line
+    enrolled = _copy(tmp_path / "enrolled", range(101, 103), range(1, 2))
+    assert _run("enroll", enrolled, "--data-dir", data).exit_code == 0
+    for fpirs in (("--fpir-match", "0.1"), ("--fpir-possible", "1"), ("--fpir-match", "0")):
+        line = _one_line_error(_run("calibrate", "--data-dir", data, *fpirs))
+        assert "0 < fpir_match <= fpir_possible < 1" in line
+    line = _one_line_error(_run("calibrate", "--data-dir", data, "--probes", "0"))
+    assert "at least one non-mated search" in line
+    assert not (data / "thresholds.json").exists()
+
+
 def test_a_truncated_template_fails_naming_file_and_field(tmp_path: Path) -> None:
     root = _copy(tmp_path / "t", range(101, 102), range(1, 4))
     bad = root / "DB1_B" / "101_3.iso"

@@ -19,6 +19,7 @@ one. Every result carries its candidate list with per-finger scores.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -42,6 +43,7 @@ __all__ = [
     "SearchParams",
     "Thresholds",
     "calibrate",
+    "check_fpir",
 ]
 
 F64 = npt.NDArray[np.float64]
@@ -56,12 +58,14 @@ class Decision(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Fused-score thresholds and the FPIR each was calibrated to (None: set by hand)."""
+    """Fused-score thresholds, the FPIR each was calibrated to and the number of non-mated
+    searches behind them (None: set by hand)."""
 
     match: float
     possible: float
     fpir_match: float | None = None
     fpir_possible: float | None = None
+    searches: int | None = None
 
     def decide(self, score: float) -> Decision:
         if score >= self.match:
@@ -71,12 +75,22 @@ class Thresholds:
         return Decision.NO_MATCH
 
     def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=1))
-        tmp.replace(path)
+        """Write to ``path`` as JSON, through a file beside it renamed over it: a reader sees
+        the old thresholds or the new ones, never half of either."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(asdict(self), indent=1))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: Path) -> Thresholds:
+        """The thresholds ``save`` wrote; ``GalleryError`` when there are none."""
         if not path.exists():
             raise GalleryError(f"no calibrated thresholds at {path}: run a calibration first")
         return cls(**json.loads(path.read_text()))
@@ -118,8 +132,7 @@ def calibrate(
     scores = np.sort(np.asarray(nonmated_best_scores, dtype=np.float64))
     if scores.size == 0:
         raise EvaluationError("calibration needs at least one non-mated search")
-    if not 0 < fpir_match <= fpir_possible < 1:
-        raise EvaluationError("need 0 < fpir_match <= fpir_possible < 1")
+    check_fpir(fpir_match=fpir_match, fpir_possible=fpir_possible)
 
     def at(fpir: float) -> float:
         allowed = int(np.floor(fpir * scores.size))  # searches allowed at or above threshold
@@ -130,7 +143,17 @@ def calibrate(
         possible=min(at(fpir_possible), at(fpir_match)),
         fpir_match=fpir_match,
         fpir_possible=fpir_possible,
+        searches=int(scores.size),
     )
+
+
+def check_fpir(*, fpir_match: float, fpir_possible: float) -> None:
+    """Raise ``EvaluationError`` unless ``0 < fpir_match <= fpir_possible < 1``."""
+    if not 0 < fpir_match <= fpir_possible < 1:
+        raise EvaluationError(
+            f"need 0 < fpir_match <= fpir_possible < 1, not fpir_match={fpir_match} "
+            f"and fpir_possible={fpir_possible}"
+        )
 
 
 def _encode_config(p: mcc.MccParams) -> F64:

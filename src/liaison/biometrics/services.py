@@ -1,4 +1,5 @@
-"""Use cases of the biometric engine: load captures, enroll them, score and evaluate folders.
+"""Use cases of the biometric engine: load captures, enroll them, score and evaluate folders,
+calibrate the 1:N decision thresholds.
 
 Every function takes keyword-only arguments (except the two loaders) and raises only
 ``LiaisonError`` subclasses for bad input: a malformed or unusable file is reported with its
@@ -8,9 +9,11 @@ path in the message, before anything is written.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -18,18 +21,22 @@ import numpy as np
 import numpy.typing as npt
 
 from liaison.biometrics import mcc
+from liaison.biometrics.benchmark import PROBE, probe_fingers
 from liaison.biometrics.codes import CodeParams, codes_of
 from liaison.biometrics.dataset import Sample, discover, fvc_pairs, group_by_database
 from liaison.biometrics.errors import BiometricsError, EvaluationError, GalleryError
 from liaison.biometrics.evaluation import ErrorRates, error_rates, score_matrix
 from liaison.biometrics.gallery import Gallery, pack_fingers
+from liaison.biometrics.identification import Identifier, Thresholds, calibrate, check_fpir
 from liaison.biometrics.iso19794 import load_template
-from liaison.biometrics.model import FingerTemplate
+from liaison.biometrics.model import TEN_FINGERS, FingerPosition, FingerTemplate
 from liaison.biometrics.validation import check_capture
 
 __all__ = [
     "DatabaseRates",
+    "ProbeShape",
     "Progress",
+    "calibrate_thresholds",
     "enroll",
     "enroll_directory",
     "evaluate",
@@ -51,6 +58,14 @@ class DatabaseRates:
     rates: ErrorRates
     genuine: int
     impostor: int
+
+
+class ProbeShape(StrEnum):
+    """What each calibration search sends; it must be what the searches to be judged send,
+    because the fused score of one finger and the mean over ten spread very differently."""
+
+    FINGER = "finger"  # one finger, position unknown: what ``liaison biometrics search`` sends
+    TEN_PRINT = "ten-print"  # ten fingers at their positions: a booking
 
 
 def load_capture(path: Path) -> FingerTemplate:
@@ -223,6 +238,70 @@ def evaluate(
     """FVC-protocol error rates per database under ``root`` (see ``evaluate_databases``)."""
     results = evaluate_databases(root=root, impostors=impostors, progress=progress)
     return {name: result.rates for name, result in results.items()}
+
+
+def calibrate_thresholds(
+    *,
+    identifier: Identifier,
+    thresholds_file: Path,
+    probes: int,
+    seed: int,
+    fpir_match: float,
+    fpir_possible: float,
+    shape: ProbeShape = ProbeShape.FINGER,
+    progress: Progress | None = None,
+) -> Thresholds:
+    """Decision thresholds from ``probes`` searches of synthetic people who are not enrolled,
+    saved to ``thresholds_file`` (atomically) and returned.
+
+    Each probe is a fresh synthetic person (``benchmark.probe_fingers`` of ``seed``, capture
+    stream ``PROBE``) numbered past the gallery's largest subject, so never one of the
+    identities a synthetic gallery of the same seed enrolled. ``FINGER`` probes are one finger
+    (position ``identity % 10``) with its position made unknown, so it is compared with every
+    enrolled finger: exact for a gallery of unknown-position captures (as ``enroll_directory``
+    makes from FVC files), conservative (higher thresholds) for a ten-print gallery.
+    ``TEN_PRINT`` probes are all ten fingers at their positions. The ``identifier``'s own
+    thresholds are not used. ``progress`` hears stage ``"calibration"`` in searches.
+
+    Without an operational set of searches of people known not to be enrolled, synthetic
+    non-mates are the only honest source: the thresholds are then only as good as the
+    synthetic impostor scores are like real ones. Against FVC2002 templates they run lower, so
+    the thresholds err low and the real FPIR exceeds the target
+    (``bench/synthetic_calibration.py`` measures by how much). And a threshold at FPIR ``f``
+    rests on the ``f * probes`` highest non-mated scores: below ``1 / f`` searches (1,000 at
+    FPIR 0.001) it is merely the highest score seen.
+
+    Raises ``EvaluationError`` for fewer than one probe or FPIRs outside
+    ``0 < fpir_match <= fpir_possible < 1``, and ``GalleryError`` for an empty gallery, all
+    before any search.
+    """
+    if probes < 1:
+        raise EvaluationError(f"calibration needs at least one non-mated search, not {probes}")
+    check_fpir(fpir_match=fpir_match, fpir_possible=fpir_possible)
+    gallery = identifier.gallery
+    if gallery.rows == 0:
+        raise GalleryError(f"the gallery at {gallery.path} is empty: enroll before calibrating")
+    first = int(gallery.subjects().max()) + 1
+    best = np.zeros(probes)
+    if progress is not None:
+        progress("calibration", 0, probes)
+    for k, identity in enumerate(range(first, first + probes)):
+        result = identifier.identify(_nonmated_probe(seed, identity, shape))
+        best[k] = result.best.score if result.best else 0.0
+        if progress is not None:
+            progress("calibration", k + 1, probes)
+    thresholds = calibrate(best, fpir_match=fpir_match, fpir_possible=fpir_possible)
+    thresholds.save(thresholds_file)
+    return thresholds
+
+
+def _nonmated_probe(seed: int, identity: int, shape: ProbeShape) -> list[FingerTemplate]:
+    """The fingers one calibration search of synthetic person ``identity`` sends."""
+    fingers = probe_fingers(seed, identity, PROBE)
+    if shape is ProbeShape.TEN_PRINT:
+        return fingers
+    finger = next(f for f in fingers if f.position == TEN_FINGERS[identity % 10])
+    return [dataclasses.replace(finger, position=FingerPosition.UNKNOWN)]
 
 
 def _matrix(

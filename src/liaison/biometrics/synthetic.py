@@ -814,7 +814,7 @@ def _impression_kernel(
         if rng.random() < p_flip:
             kind = 3.0 - kind
         xf, yf = np.float32(xi), np.float32(yi)
-        if xf < 0.0 or yf < 0.0 or xf >= width or yf >= height:
+        if xf < 0.0 or yf < 0.0 or xf > width - 1.0 or yf > height - 1.0:
             continue
         out[m, 0], out[m, 1], out[m, 2], out[m, 3] = xf, yf, _iso(-alpha), kind
         out[m, 4] = round(_clip(pq[j] + 10.0 * _gauss(rng), 1.0, 100.0))

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from liaison.audit.ports import AuditRepository
-from liaison.biometrics.model import FingerTemplate
+from liaison.biometrics.model import FingerPosition, FingerTemplate
 from liaison.bookings.model import Booking, Identification
 from liaison.detainers.ports import DetainerRepository
 from liaison.identity.ports import IdentityRepository
@@ -36,7 +36,7 @@ class BookingRepository(Protocol):
 class TenPrintSearch(Protocol):
     """The biometric engine as the bookings context sees it."""
 
-    def search(self, fingers: Mapping[int, FingerTemplate]) -> Identification: ...
+    def search(self, fingers: Mapping[FingerPosition, FingerTemplate]) -> Identification: ...
 
 
 class BookingsUnitOfWork(Transaction, Protocol):

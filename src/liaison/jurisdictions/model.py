@@ -92,3 +92,11 @@ class Agreement287g:
     snapshot: date
     county: str = ""
     agency_type: str = ""
+    # Two snapshots can share a date ("2025-05-23 am" and "... pm"): the label keeps them apart.
+    snapshot_label: str = ""  # as published, e.g. "2025-05-23 pm"; "" when not known
+    county_fips: str | None = None  # resolved from state + county names; None when unmatched
+    ori: str = ""  # "" where the list gives none
+    agency_id: str = ""  # the list's own agency number
+    zip_code: str = ""
+    population_policed: int | None = None
+    operating_budget: int | None = None  # dollars a year

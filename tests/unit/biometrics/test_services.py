@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 
 from liaison.biometrics import services
+from liaison.biometrics.benchmark import PROBE, enroll_synthetic, probe_fingers
 from liaison.biometrics.errors import CaptureError, EvaluationError, GalleryError, TemplateError
 from liaison.biometrics.gallery import Gallery
+from liaison.biometrics.identification import Decision, Identifier, SearchParams, Thresholds
+from liaison.biometrics.index import CodeIndex
 from liaison.biometrics.iso19794 import load_template, write_record
 from liaison.biometrics.model import FingerPosition, FingerTemplate, minutiae_array
 
@@ -201,3 +204,82 @@ def test_evaluate_refuses_bad_requests_before_matching(tmp_path: Path) -> None:
     with pytest.raises(EvaluationError, match="one finger"):
         services.evaluate(root=root, progress=lambda *a: heard.append(a))
     assert heard == []
+
+
+@pytest.fixture(scope="module")
+def synthetic_identifier(tmp_path_factory: pytest.TempPathFactory) -> Identifier:
+    """30 synthetic ten-prints (identities 0-29 of seed 3), thresholds never used."""
+    gallery = Gallery.create(tmp_path_factory.mktemp("synthetic") / "g", code_bytes=CODE_BYTES)
+    enroll_synthetic(gallery, identities=30, seed=3, workers=1)
+    return Identifier(
+        gallery,
+        CodeIndex.build(gallery),
+        Thresholds(match=np.inf, possible=np.inf),
+        search=SearchParams(shortlist=8),
+    )
+
+
+@pytest.mark.parametrize("shape", list(services.ProbeShape))
+def test_calibrate_thresholds_saves_what_it_returns(
+    synthetic_identifier: Identifier, tmp_path: Path, shape: services.ProbeShape
+) -> None:
+    path = tmp_path / "data" / "thresholds.json"
+    heard: list[tuple[str, int, int]] = []
+    thresholds = services.calibrate_thresholds(
+        identifier=synthetic_identifier,
+        thresholds_file=path,
+        probes=40,
+        seed=3,
+        fpir_match=0.025,
+        fpir_possible=0.1,
+        shape=shape,
+        progress=lambda *a: heard.append(a),
+    )
+    assert Thresholds.load(path) == thresholds
+    assert [p.name for p in path.parent.iterdir()] == ["thresholds.json"]  # no temporary left
+    assert (thresholds.fpir_match, thresholds.fpir_possible, thresholds.searches) == (
+        0.025,
+        0.1,
+        40,
+    )
+    assert 0 < thresholds.possible <= thresholds.match < 1
+    assert heard[0] == ("calibration", 0, 40)
+    assert heard[-1] == ("calibration", 40, 40)
+    # the non-mated people were not enrolled: an enrolled person's new booking clears the bar
+    mate = probe_fingers(3, 12, PROBE)
+    probe = mate if shape is services.ProbeShape.TEN_PRINT else [mate[0]]
+    best = synthetic_identifier.identify(probe).best
+    assert best is not None
+    assert best.subject == 12
+    assert thresholds.decide(best.score) is Decision.MATCH
+
+
+def test_calibrate_thresholds_refuses_bad_requests_before_searching(
+    synthetic_identifier: Identifier, tmp_path: Path
+) -> None:
+    path = tmp_path / "thresholds.json"
+    heard: list[tuple[str, int, int]] = []
+
+    def calibrate(identifier: Identifier, probes: int, fpir_match: float) -> None:
+        services.calibrate_thresholds(
+            identifier=identifier,
+            thresholds_file=path,
+            probes=probes,
+            seed=3,
+            fpir_match=fpir_match,
+            fpir_possible=0.01,
+            progress=lambda *a: heard.append(a),
+        )
+
+    with pytest.raises(EvaluationError, match="at least one non-mated search"):
+        calibrate(synthetic_identifier, 0, 0.001)
+    with pytest.raises(EvaluationError, match="fpir_match <= fpir_possible"):
+        calibrate(synthetic_identifier, 10, 0.1)
+    with pytest.raises(EvaluationError, match="0 < fpir_match"):
+        calibrate(synthetic_identifier, 10, 0.0)
+    empty = Gallery.create(tmp_path / "empty", code_bytes=CODE_BYTES)
+    identifier = Identifier(empty, CodeIndex.build(empty), Thresholds(match=1.0, possible=1.0))
+    with pytest.raises(GalleryError, match="empty: enroll before calibrating"):
+        calibrate(identifier, 10, 0.001)
+    assert heard == []
+    assert not path.exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from liaison.entrypoints.cli import bench, biometrics
+from liaison.entrypoints.cli import bench, biometrics, spine
 
 __all__ = ["app"]
 
@@ -17,3 +17,14 @@ app = typer.Typer(
 biometrics.app.command("bench")(bench.bench)
 biometrics.app.command("demo")(bench.demo)
 app.add_typer(biometrics.app, name="biometrics")
+app.command("serve")(spine.serve)
+app.command("worker")(spine.worker)
+app.add_typer(spine.db_app, name="db")
+app.add_typer(spine.users_app, name="users")
+app.add_typer(spine.audit_app, name="audit")
+app.add_typer(spine.bookings_app, name="bookings")
+app.add_typer(spine.detainers_app, name="detainers")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,361 @@
+"""SQL implementations of every context's repository, each working in one ``Session``.
+
+Entities go through the ORM (``orm.start_mappers``); the frozen reference records
+(jurisdictions, agencies, policies, 287(g) agreements, audit entries) are rows read and written
+with Core, one column a dataclass field. ``add`` flushes at once, so a repeated key raises
+``DuplicateKey`` where the caller added it rather than at commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Row, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from liaison.accounts.model import ApiKey, User
+from liaison.adapters.store import tables
+from liaison.adapters.store.errors import translated
+from liaison.audit.model import AuditEntry
+from liaison.bookings.model import Booking, BookingState, Decision
+from liaison.detainers.model import Detainer, DetainerState
+from liaison.identity.model import Identity
+from liaison.jurisdictions.model import Agency, Agreement287g, DetainerPolicy, Jurisdiction
+
+__all__ = [
+    "AUDIT_LOCK_KEY",
+    "SqlAccountRepository",
+    "SqlAuditRepository",
+    "SqlBookingRepository",
+    "SqlDetainerRepository",
+    "SqlIdentityRepository",
+    "SqlJurisdictionRepository",
+]
+
+# PostgreSQL advisory-lock key that serializes appends to the audit chain (any fixed bigint).
+AUDIT_LOCK_KEY = 0x4C494149534F4E  # "LIAISON"
+_CHUNK = 1000  # ids per IN (...) and rows per page when streaming
+
+R = TypeVar("R")
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+class SqlIdentityRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, identity: Identity) -> None:
+        with translated(f"adding identity {identity.identity_id}"):
+            self._session.add(identity)
+            self._session.flush()
+
+    def get(self, identity_id: int) -> Identity | None:
+        with translated(f"reading identity {identity_id}"):
+            return self._session.get(Identity, identity_id)
+
+    def get_many(self, identity_ids: Iterable[int]) -> dict[int, Identity]:
+        ids = sorted(set(identity_ids))
+        found: dict[int, Identity] = {}
+        with translated(f"reading {len(ids)} identities"):
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                query = select(Identity).where(tables.identities.c.identity_id.in_(chunk))
+                found.update((i.identity_id, i) for i in self._session.scalars(query))
+        return found
+
+    def count(self) -> int:
+        with translated("counting identities"):
+            n = self._session.scalar(select(func.count()).select_from(tables.identities))
+        return int(n or 0)
+
+
+class SqlBookingRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, booking: Booking) -> None:
+        with translated(f"adding booking {booking.booking_id} (TCN {booking.tcn})"):
+            self._session.add(booking)
+            self._session.flush()
+
+    def get(self, booking_id: str) -> Booking | None:
+        with translated(f"reading booking {booking_id}"):
+            return self._session.get(Booking, booking_id)
+
+    def by_tcn(self, tcn: str) -> Booking | None:
+        with translated(f"reading the booking of TCN {tcn}"):
+            query = select(Booking).where(tables.bookings.c.tcn == tcn)
+            return self._session.scalars(query).first()
+
+    def list(
+        self, *, ori: str | None = None, state: str | None = None, limit: int = 100
+    ) -> Sequence[Booking]:
+        """Bookings, newest submission first, of one agency and/or in one state."""
+        c = tables.bookings.c
+        query = select(Booking).order_by(c.submitted_at.desc(), c.booking_id.desc()).limit(limit)
+        if ori is not None:
+            query = query.where(c.ori == ori)
+        if state is not None:
+            query = query.where(c.state == BookingState(state))
+        with translated("listing bookings"):
+            return list(self._session.scalars(query))
+
+    def review_queue(self, *, limit: int = 100) -> Sequence[Booking]:
+        """Responded bookings with a match or possible that no officer has reviewed, oldest
+        first."""
+        c = tables.bookings.c
+        decision = c.identification["decision"].as_string()
+        reviews = (
+            func.jsonb_array_length(c.reviews)
+            if _dialect(self._session) == "postgresql"
+            else func.json_array_length(c.reviews)
+        )
+        query = (
+            select(Booking)
+            .where(
+                c.state == BookingState.RESPONDED,
+                decision.in_([Decision.MATCH.value, Decision.POSSIBLE.value]),
+                reviews == 0,
+            )
+            .order_by(c.submitted_at, c.booking_id)
+            .limit(limit)
+        )
+        with translated("reading the review queue"):
+            return list(self._session.scalars(query))
+
+
+class SqlDetainerRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, detainer: Detainer) -> None:
+        with translated(f"adding detainer {detainer.detainer_id}"):
+            self._session.add(detainer)
+            self._session.flush()
+
+    def get(self, detainer_id: str) -> Detainer | None:
+        with translated(f"reading detainer {detainer_id}"):
+            return self._session.get(Detainer, detainer_id)
+
+    def for_booking(self, booking_id: str) -> Sequence[Detainer]:
+        """The booking's detainers, oldest first."""
+        c = tables.detainers.c
+        return self._detainers(
+            f"reading the detainers of booking {booking_id}",
+            c.booking_id == booking_id,
+            order=(c.issued_at, c.detainer_id),
+        )
+
+    def open_for_identity(self, identity_id: int) -> Sequence[Detainer]:
+        """The person's detainers in an open state, oldest first."""
+        c = tables.detainers.c
+        return self._detainers(
+            f"reading the open detainers of identity {identity_id}",
+            c.identity_id == identity_id,
+            c.state.in_([s for s in DetainerState if s.is_open]),
+            order=(c.issued_at, c.detainer_id),
+        )
+
+    def honored_released_before(self, cutoff: datetime) -> Sequence[Detainer]:
+        """Honored detainers whose recorded release time is at or before ``cutoff``, earliest
+        release first."""
+        c = tables.detainers.c
+        return self._detainers(
+            "reading honored detainers past release",
+            c.state == DetainerState.HONORED,
+            c.released_at <= cutoff,
+            order=(c.released_at, c.detainer_id),
+        )
+
+    def list(
+        self, *, ori: str | None = None, state: str | None = None, limit: int = 100
+    ) -> Sequence[Detainer]:
+        """Detainers, newest first, held by one agency and/or in one state."""
+        c = tables.detainers.c
+        where: list[ColumnElement[bool]] = []
+        if ori is not None:
+            where.append(c.ori == ori)
+        if state is not None:
+            where.append(c.state == DetainerState(state))
+        return self._detainers(
+            "listing detainers",
+            *where,
+            order=(c.issued_at.desc(), c.detainer_id.desc()),
+            limit=limit,
+        )
+
+    def _detainers(
+        self,
+        what: str,
+        *where: ColumnElement[bool],
+        order: tuple[Any, ...],
+        limit: int | None = None,
+    ) -> Sequence[Detainer]:
+        query = select(Detainer).where(*where).order_by(*order)
+        if limit is not None:
+            query = query.limit(limit)
+        with translated(what):
+            return list(self._session.scalars(query))
+
+
+def _row_values(record: object) -> dict[str, Any]:
+    """A frozen record's fields as column values (columns are named after fields)."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}  # type: ignore[arg-type]
+
+
+def _from_row(cls: type[R], row: Row[Any]) -> R:
+    values = row._mapping
+    return cls(**{f.name: values[f.name] for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
+
+
+class SqlJurisdictionRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add_jurisdiction(self, jurisdiction: Jurisdiction) -> None:
+        with translated(f"adding jurisdiction {jurisdiction.fips}"):
+            self._session.execute(insert(tables.jurisdictions).values(_row_values(jurisdiction)))
+
+    def get_jurisdiction(self, fips: str) -> Jurisdiction | None:
+        t = tables.jurisdictions
+        with translated(f"reading jurisdiction {fips}"):
+            row = self._session.execute(select(t).where(t.c.fips == fips)).first()
+        return None if row is None else _from_row(Jurisdiction, row)
+
+    def add_agency(self, agency: Agency) -> None:
+        with translated(f"adding agency {agency.ori}"):
+            self._session.execute(insert(tables.agencies).values(_row_values(agency)))
+
+    def get_agency(self, ori: str) -> Agency | None:
+        t = tables.agencies
+        with translated(f"reading agency {ori}"):
+            row = self._session.execute(select(t).where(t.c.ori == ori)).first()
+        return None if row is None else _from_row(Agency, row)
+
+    def agencies(self) -> Sequence[Agency]:
+        """Every agency, by ORI."""
+        t = tables.agencies
+        with translated("listing agencies"):
+            rows = self._session.execute(select(t).order_by(t.c.ori)).all()
+        return [_from_row(Agency, r) for r in rows]
+
+    def add_policy(self, policy: DetainerPolicy) -> None:
+        what = f"adding the {policy.enacted_on} policy of {policy.jurisdiction_fips}"
+        with translated(what):
+            self._session.execute(insert(tables.detainer_policies).values(_row_values(policy)))
+
+    def policies_for(self, fips: Sequence[str]) -> Sequence[DetainerPolicy]:
+        """Every policy ever enacted for any of these jurisdictions, in enactment order (and
+        the order they were added, on one date)."""
+        t = tables.detainer_policies
+        query = (
+            select(t)
+            .where(t.c.jurisdiction_fips.in_(list(fips)))
+            .order_by(t.c.enacted_on, t.c.policy_id)
+        )
+        with translated(f"reading the policies of {', '.join(fips)}"):
+            rows = self._session.execute(query).all()
+        return [_from_row(DetainerPolicy, r) for r in rows]
+
+    def add_agreements(self, agreements: Sequence[Agreement287g]) -> None:
+        if not agreements:
+            return
+        with translated(f"adding {len(agreements)} 287(g) agreements"):
+            self._session.execute(
+                insert(tables.agreements_287g), [_row_values(a) for a in agreements]
+            )
+
+    def agreements(self, *, snapshot: str | None = None) -> Sequence[Agreement287g]:
+        """Every stored agreement, or those of one snapshot named by its label as published
+        (``"2025-05-23 pm"``) or its date (``"2025-05-23"``: every snapshot of that day); by
+        snapshot, then in the order they were added (the list's own order)."""
+        t = tables.agreements_287g
+        query = select(t).order_by(t.c.snapshot, t.c.snapshot_label, t.c.agreement_id)
+        if snapshot is not None:
+            named = [t.c.snapshot_label == snapshot]
+            day = _day(snapshot)
+            if day is not None:
+                named.append(t.c.snapshot == day)
+            query = query.where(or_(*named))
+        with translated("listing 287(g) agreements"):
+            rows = self._session.execute(query).all()
+        return [_from_row(Agreement287g, r) for r in rows]
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None  # a label such as "2025-05-23 pm", not a date
+
+
+class SqlAuditRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def head(self) -> AuditEntry | None:
+        """The last entry, locked against concurrent appends until the unit of work ends.
+
+        PostgreSQL: a transaction-scoped advisory lock taken before reading (the default READ
+        COMMITTED isolation then reads the head as the previous holder committed it). SQLite:
+        the unit of work's transaction began with ``BEGIN IMMEDIATE``, so it already holds the
+        database's one write lock.
+        """
+        t = tables.audit_entries
+        with translated("reading the head of the audit chain"):
+            if _dialect(self._session) == "postgresql":
+                self._session.execute(select(func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
+            row = self._session.execute(select(t).order_by(t.c.seq.desc()).limit(1)).first()
+        return None if row is None else _from_row(AuditEntry, row)
+
+    def append(self, entry: AuditEntry) -> None:
+        with translated(f"appending audit entry {entry.seq}"):
+            self._session.execute(insert(tables.audit_entries).values(_row_values(entry)))
+
+    def entries(self, *, from_seq: int = 1) -> Iterator[AuditEntry]:
+        """Entries from ``from_seq`` on, in order, read a page at a time."""
+        t = tables.audit_entries
+        after = from_seq - 1
+        while True:
+            query = select(t).where(t.c.seq > after).order_by(t.c.seq).limit(_CHUNK)
+            with translated(f"reading audit entries after {after}"):
+                rows = self._session.execute(query).all()
+            for row in rows:
+                yield _from_row(AuditEntry, row)
+            if len(rows) < _CHUNK:
+                return
+            after = rows[-1].seq
+
+
+class SqlAccountRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add_user(self, user: User) -> None:
+        with translated(f"adding user {user.username}"):
+            self._session.add(user)
+            self._session.flush()
+
+    def get_user(self, username: str) -> User | None:
+        with translated(f"reading user {username}"):
+            return self._session.get(User, username)
+
+    def users(self) -> Sequence[User]:
+        """Every user, by username."""
+        with translated("listing users"):
+            return list(self._session.scalars(select(User).order_by(tables.users.c.username)))
+
+    def add_key(self, key: ApiKey) -> None:
+        with translated(f"adding API key {key.key_id}"):
+            self._session.add(key)
+            self._session.flush()
+
+    def get_key(self, key_id: str) -> ApiKey | None:
+        with translated(f"reading API key {key_id}"):
+            return self._session.get(ApiKey, key_id)

@@ -1,0 +1,282 @@
+"""The schema: one ``MetaData`` with a table for every model, in SQLAlchemy Core.
+
+Value objects that belong to one entity (names, events, charges, reviews, transitions, the
+identification and the response) are JSON columns of that entity's row; fingerprints, which are
+binary and large, have their own table. Aggregates refer to each other by id without foreign
+keys, so each context can store its own records in any order (a detainer may name a booking
+or identity that another process is still writing). Migrations under ``migrations/`` create
+exactly this schema; a test compares the two.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
+
+from liaison.accounts.model import Role
+from liaison.adapters.store.columns import BigId, EnumText, JsonValue, UTCDateTime
+from liaison.bookings.model import BookingState, Charge, Identification, Response, Review
+from liaison.detainers.model import DetainerState, ProbableCause, Transition
+from liaison.identity.model import CitizenshipRuling, ImmigrationEvent, PersonName
+from liaison.jurisdictions.model import AgreementModel, JurisdictionKind, PolicyKind
+
+__all__ = [
+    "AUDIT_APPEND_ONLY_DDL",
+    "agencies",
+    "agreements_287g",
+    "api_keys",
+    "audit_entries",
+    "booking_fingerprints",
+    "bookings",
+    "detainer_policies",
+    "detainers",
+    "identities",
+    "jobs",
+    "jurisdictions",
+    "metadata",
+    "users",
+]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("identity_id", BigId, primary_key=True, autoincrement=False),
+    Column("names", JsonValue(list[PersonName]), nullable=False),
+    Column("birth_date", Date),
+    Column("sex", Text, nullable=False),
+    Column("birth_country", Text, nullable=False),
+    Column("events", JsonValue(list[ImmigrationEvent]), nullable=False),
+    Column("a_number", Text, nullable=False),
+    Column("citizenship_rulings", JsonValue(list[CitizenshipRuling]), nullable=False),
+    Column("version", Integer, nullable=False),  # optimistic lock (orm._map_entity)
+    Index(None, "a_number"),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("booking_id", Text, primary_key=True),
+    Column("tcn", Text, nullable=False),
+    Column("ori", Text, nullable=False),
+    Column("booking_number", Text, nullable=False),
+    Column("arrested_at", UTCDateTime, nullable=False),
+    # Biographics, one column a field (a composite in the mapping): searchable by name.
+    Column("family_name", Text, nullable=False),
+    Column("given_name", Text, nullable=False),
+    Column("birth_date", Date),
+    Column("sex", Text, nullable=False),
+    Column("birth_place", Text, nullable=False),
+    Column("claimed_citizenship", Text, nullable=False),
+    Column("charges", JsonValue(list[Charge]), nullable=False),
+    Column("body_digest", Text, nullable=False),
+    Column("submitted_at", UTCDateTime, nullable=False),
+    Column("scheduled_release", UTCDateTime),
+    Column("state", EnumText(BookingState), nullable=False),
+    Column("identification", JsonValue(Identification)),
+    Column("response", JsonValue(Response)),
+    Column("reviews", JsonValue(list[Review]), nullable=False),
+    Column("version", Integer, nullable=False),  # optimistic lock (orm._map_entity)
+    UniqueConstraint("tcn"),
+    Index(None, "ori", "submitted_at"),
+    Index(None, "state", "submitted_at"),
+)
+
+booking_fingerprints = Table(
+    "booking_fingerprints",
+    metadata,
+    Column(
+        "booking_id",
+        Text,
+        ForeignKey("bookings.booking_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("position", SmallInteger, primary_key=True, autoincrement=False),
+    Column("record", LargeBinary, nullable=False),  # ISO/IEC 19794-2, as submitted
+)
+
+detainers = Table(
+    "detainers",
+    metadata,
+    Column("detainer_id", Text, primary_key=True),
+    Column("booking_id", Text, nullable=False),
+    Column("identity_id", BigId, nullable=False),
+    Column("ori", Text, nullable=False),
+    Column("basis", EnumText(ProbableCause), nullable=False),
+    Column("warrant_ref", Text, nullable=False),
+    Column("judicial_warrant", Boolean, nullable=False),
+    Column("issued_by", Text, nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("state", EnumText(DetainerState), nullable=False),
+    Column("released_at", UTCDateTime),
+    Column("history", JsonValue(list[Transition]), nullable=False),
+    Column("version", Integer, nullable=False),  # optimistic lock (orm._map_entity)
+    Index(None, "booking_id"),
+    Index(None, "identity_id", "state"),
+    Index(None, "state", "released_at"),
+    Index(None, "ori", "issued_at"),
+)
+
+jurisdictions = Table(
+    "jurisdictions",
+    metadata,
+    Column("fips", Text, primary_key=True),
+    Column("kind", EnumText(JurisdictionKind), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("state_fips", Text, nullable=False),
+    Index(None, "state_fips"),
+)
+
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("ori", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("jurisdiction_fips", Text, nullable=False),
+    Column("jail", Boolean, nullable=False),
+    Index(None, "jurisdiction_fips"),
+)
+
+detainer_policies = Table(
+    "detainer_policies",
+    metadata,
+    Column("policy_id", BigId, primary_key=True, autoincrement=True),
+    Column("jurisdiction_fips", Text, nullable=False),
+    Column("kind", EnumText(PolicyKind), nullable=False),
+    Column("enacted_on", Date, nullable=False),
+    Column("offense_classes", JsonValue(tuple[str, ...]), nullable=False),
+    Column("citation", Text, nullable=False),
+    Index(None, "jurisdiction_fips", "enacted_on"),
+)
+
+agreements_287g = Table(
+    "agreements_287g",
+    metadata,
+    Column("agreement_id", BigId, primary_key=True, autoincrement=True),
+    Column("agency_name", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("model", EnumText(AgreementModel), nullable=False),
+    Column("signed_on", Date),
+    Column("snapshot", Date, nullable=False),
+    Column("county", Text, nullable=False),
+    Column("agency_type", Text, nullable=False),
+    Column("snapshot_label", Text, nullable=False),
+    Column("county_fips", Text),
+    Column("ori", Text, nullable=False),
+    Column("agency_id", Text, nullable=False),
+    Column("zip_code", Text, nullable=False),
+    Column("population_policed", BigInteger),
+    Column("operating_budget", BigInteger),
+    Index(None, "snapshot", "snapshot_label"),
+)
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("detail", Text, nullable=False),  # text, not JSON: the hash covers these exact bytes
+    Column("prev_hash", Text, nullable=False),
+    Column("entry_hash", Text, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", Text, primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("roles", JsonValue(set[Role]), nullable=False),
+    Column("ori", Text),
+    Column("failed_logons", Integer, nullable=False),
+    Column("locked", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),  # optimistic lock (orm._map_entity)
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", Text, primary_key=True),
+    Column("secret_hash", Text, nullable=False),
+    Column("ori", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),  # optimistic lock (orm._map_entity)
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("state", Text, nullable=False),  # pending, leased, done or failed (see queue.py)
+    Column("attempts", Integer, nullable=False),
+    Column("not_before", UTCDateTime),  # due at once when null
+    Column("leased_by", Text),
+    Column("lease_until", UTCDateTime),
+    Column("error", Text),
+    UniqueConstraint("kind", "key"),
+    Index(None, "state", "id"),
+)
+
+# Append-only on PostgreSQL: a trigger refuses UPDATE, DELETE and TRUNCATE of audit entries.
+# It is a second line only: whoever can disable it can edit rows, and the hash chain is what
+# ``liaison audit verify`` checks, so nothing relies on the trigger being there.
+# (One statement each: psycopg sends parameterless DDL as a single prepared statement.)
+AUDIT_APPEND_ONLY_DDL = (
+    """CREATE FUNCTION audit_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING
+        MESSAGE = 'audit_entries is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
+END
+$$""",
+    """CREATE TRIGGER audit_entries_no_update_delete BEFORE UPDATE OR DELETE ON audit_entries
+    FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()""",
+    """CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_entries_append_only()""",
+)
+
+
+def _on_postgresql(statement: str) -> Any:
+    return DDL(statement).execute_if(dialect="postgresql")  # type: ignore[no-untyped-call]
+
+
+# ``metadata.create_all`` installs the trigger as the migration does.
+for _statement in AUDIT_APPEND_ONLY_DDL:
+    event.listen(audit_entries, "after_create", _on_postgresql(_statement))
+event.listen(
+    audit_entries,
+    "after_drop",
+    _on_postgresql("DROP FUNCTION IF EXISTS audit_entries_append_only()"),
+)

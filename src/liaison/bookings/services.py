@@ -1,0 +1,456 @@
+"""Booking use cases: submit, identify, respond, review.
+
+The pipeline is a durable queue: ``submit_booking`` stores the booking and enqueues
+``identify``; the worker's ``identify_booking`` searches the ten-print and stores the result
+with the response to the jail in one transaction together with the job's completion, so each
+booking gets exactly one identification and one response whatever crashes in between.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from liaison.audit import services as audit
+from liaison.biometrics.errors import BiometricsError
+from liaison.biometrics.iso19794 import read_template
+from liaison.biometrics.model import FingerPosition, FingerTemplate
+from liaison.biometrics.validation import check_capture
+from liaison.bookings.errors import (
+    DuplicateTcn,
+    InvalidBooking,
+    NotReviewable,
+    UnknownBooking,
+)
+from liaison.bookings.model import (
+    Biographics,
+    Booking,
+    BookingState,
+    Charge,
+    Decision,
+    Identification,
+    Response,
+    Review,
+    ReviewAction,
+)
+from liaison.bookings.ports import BookingsUnitOfWork, TenPrintSearch
+from liaison.detainers import services as detainers
+from liaison.detainers.model import Detainer, ProbableCause
+from liaison.identity import services as identity_services
+from liaison.identity.citizenship import unresolved_indicators
+from liaison.identity.errors import IdentityError
+from liaison.identity.model import CitizenshipFinding
+from liaison.identity.priority import PriorityTable, enforcement_priority, offense_class
+from liaison.identity.status import derive_status
+from liaison.jurisdictions.errors import UnknownAgency
+from liaison.jurisdictions.model import JailAnswer
+
+__all__ = [
+    "IDENTIFY",
+    "BookingSubmission",
+    "DetainerRequest",
+    "Submitted",
+    "answer_detainer",
+    "get_booking",
+    "identify_booking",
+    "record_release",
+    "review_booking",
+    "review_queue",
+    "rule_on_citizenship",
+    "submit_booking",
+]
+
+IDENTIFY = "identify"  # the queue's job kind for a booking waiting to be searched
+PURPOSE_BOOKING = "booking identification"
+
+
+@dataclass(frozen=True)
+class BookingSubmission:
+    """What a jail sends: the booking as the jail knows it."""
+
+    tcn: str
+    ori: str
+    booking_number: str
+    arrested_at: datetime
+    biographics: Biographics
+    charges: tuple[Charge, ...]
+    fingerprints: Mapping[int, bytes]  # finger position -> ISO/IEC 19794-2 record
+    scheduled_release: datetime | None = None
+
+    def digest(self) -> str:
+        """sha256 over a canonical form of the whole submission: a replay has the same one."""
+        body = {
+            "tcn": self.tcn,
+            "ori": self.ori,
+            "booking_number": self.booking_number,
+            "arrested_at": self.arrested_at.isoformat(),
+            "biographics": asdict(self.biographics),
+            "charges": [asdict(c) for c in self.charges],
+            "fingerprints": {
+                str(p): hashlib.sha256(r).hexdigest() for p, r in sorted(self.fingerprints.items())
+            },
+            "scheduled_release": self.scheduled_release.isoformat()
+            if self.scheduled_release
+            else None,
+        }
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Submitted:
+    booking: Booking
+    created: bool  # False: the same TCN and body were seen before; this is the first result
+
+
+@dataclass(frozen=True)
+class DetainerRequest:
+    """What an officer states when lodging: the basis and the warrant that goes with it."""
+
+    basis: ProbableCause | None
+    warrant_ref: str
+    judicial_warrant: bool = False
+
+
+def parse_fingerprints(records: Mapping[int, bytes]) -> dict[FingerPosition, FingerTemplate]:
+    """The submitted records as templates; ``InvalidBooking`` names the first bad finger."""
+    if not records:
+        raise InvalidBooking("the booking carries no fingerprints: a search needs at least one")
+    fingers: dict[FingerPosition, FingerTemplate] = {}
+    for position, record in sorted(records.items()):
+        if not 1 <= position <= 10:
+            raise InvalidBooking(f"finger position {position} is not 1-10")
+        try:
+            template = check_capture(read_template(record), require_position=True)
+        except BiometricsError as exc:
+            raise InvalidBooking(f"finger {position}: {exc}") from exc
+        if template.position != position:
+            raise InvalidBooking(
+                f"finger {position}: the record says position {int(template.position)}"
+            )
+        fingers[FingerPosition(position)] = template
+    return fingers
+
+
+def submit_booking(
+    *,
+    uow: BookingsUnitOfWork,
+    submission: BookingSubmission,
+    booking_id: str,
+    actor: str,
+    at: datetime,
+) -> Submitted:
+    """Store a booking and queue its identification, once per TCN.
+
+    The same TCN with the same body returns the first booking unchanged (``created`` False);
+    with another body it raises ``DuplicateTcn``. Nothing is stored when anything is wrong.
+    """
+    parse_fingerprints(submission.fingerprints)
+    if not submission.tcn.strip():
+        raise InvalidBooking("the TCN is empty")
+    if not submission.charges:
+        raise InvalidBooking("the booking lists no charges")
+    for charge in submission.charges:
+        try:
+            offense_class(charge.ncic_code)
+        except IdentityError as exc:
+            raise InvalidBooking(f"charge {charge.ncic_code!r}: {exc}") from exc
+    digest = submission.digest()
+    with uow:
+        if uow.jurisdictions.get_agency(submission.ori) is None:
+            raise UnknownAgency(f"no agency has ORI {submission.ori!r}")
+        earlier = uow.bookings.by_tcn(submission.tcn)
+        if earlier is not None:
+            if earlier.body_digest != digest:
+                raise DuplicateTcn(
+                    f"TCN {submission.tcn} was already submitted with a different body "
+                    f"(booking {earlier.booking_id}); a new submission needs a new TCN"
+                )
+            return Submitted(earlier, created=False)
+        booking = Booking(
+            booking_id=booking_id,
+            tcn=submission.tcn,
+            ori=submission.ori,
+            booking_number=submission.booking_number,
+            arrested_at=submission.arrested_at,
+            biographics=submission.biographics,
+            charges=list(submission.charges),
+            fingerprints=dict(submission.fingerprints),
+            body_digest=digest,
+            submitted_at=at,
+            scheduled_release=submission.scheduled_release,
+        )
+        uow.bookings.add(booking)
+        uow.jobs.enqueue(IDENTIFY, booking_id)
+        audit.record(
+            uow=uow,
+            actor=actor,
+            action="booking.submit",
+            subject=f"booking:{booking_id}",
+            purpose=PURPOSE_BOOKING,
+            detail={"tcn": submission.tcn, "ori": submission.ori},
+            at=at,
+        )
+        uow.commit()
+        return Submitted(booking, created=True)
+
+
+def search_booking(booking: Booking, search: TenPrintSearch) -> Identification:
+    """Run the 1:N search for a booking (no database work: call it outside a transaction)."""
+    return search.search(parse_fingerprints(booking.fingerprints))
+
+
+def identify_booking(
+    *,
+    uow: BookingsUnitOfWork,
+    booking_id: str,
+    identification: Identification,
+    priority_table: PriorityTable,
+    at: datetime,
+) -> Booking:
+    """Store a booking's identification and its response to the jail.
+
+    Idempotent: a booking already identified keeps its first result (a job run twice after a
+    crash changes nothing). The caller completes the queue job in the same unit of work.
+    """
+    booking = _load(uow, booking_id)
+    if booking.state is not BookingState.RECEIVED:
+        return booking
+    booking.identification = identification
+    booking.response = _response(uow, booking, identification, priority_table, at)
+    booking.state = BookingState.RESPONDED
+    audit.record(
+        uow=uow,
+        actor="system",
+        action="booking.identify",
+        subject=f"booking:{booking_id}",
+        purpose=PURPOSE_BOOKING,
+        detail={
+            "decision": identification.decision.value,
+            "candidates": [c.identity_id for c in identification.candidates[:3]],
+        },
+        at=at,
+    )
+    return booking
+
+
+def _response(
+    uow: BookingsUnitOfWork,
+    booking: Booking,
+    identification: Identification,
+    table: PriorityTable,
+    at: datetime,
+) -> Response:
+    """The answer to the jail and the field office: never watchlist details."""
+    best = identification.candidates[0] if identification.candidates else None
+    if identification.decision is Decision.NO_MATCH or best is None:
+        return Response(Decision.NO_MATCH, "", "", (), at)
+    identity = uow.identities.get(best.identity_id)
+    flags: list[str] = []
+    if identification.decision is Decision.POSSIBLE:
+        flags.append("verification_required")
+    status = derive_status(
+        identity.events if identity else [],
+        at.date(),
+        birth_country=identity.birth_country if identity else "",
+    )
+    indicators = unresolved_indicators(
+        identity,
+        birth_place=booking.biographics.birth_place,
+        claimed_citizenship=booking.biographics.claimed_citizenship,
+    )
+    if indicators:
+        flags.append("citizenship_indicator")
+    priority = enforcement_priority(
+        charges=[(c.ncic_code, c.felony) for c in booking.charges], status=status, table=table
+    )
+    return Response(identification.decision, status.category.value, priority, tuple(flags), at)
+
+
+def get_booking(
+    *,
+    uow: BookingsUnitOfWork,
+    booking_id: str,
+    actor: str,
+    purpose: str,
+    at: datetime,
+    ori: str | None = None,
+) -> Booking:
+    """A booking, audited as a read of personal data; ``ori`` limits it to one agency's own."""
+    with uow:
+        booking = _load(uow, booking_id)
+        if ori is not None and booking.ori != ori:
+            # the same answer as for a booking that does not exist: no probing other agencies
+            raise UnknownBooking(f"no booking {booking_id}")
+        _audit_read(uow, actor, f"booking:{booking_id}", purpose, at)
+        uow.commit()
+        return booking
+
+
+def review_queue(
+    *, uow: BookingsUnitOfWork, actor: str, purpose: str, at: datetime, limit: int = 50
+) -> Sequence[Booking]:
+    """Bookings with a match or possible match that no officer has reviewed, oldest first."""
+    with uow:
+        queue = list(uow.bookings.review_queue(limit=limit))
+        _audit_read(uow, actor, f"review_queue:{len(queue)}", purpose, at)
+        uow.commit()
+        return queue
+
+
+def review_booking(
+    *,
+    uow: BookingsUnitOfWork,
+    booking_id: str,
+    officer: str,
+    action: ReviewAction,
+    verified_identity_id: int | None,
+    reason: str,
+    at: datetime,
+    detainer: DetainerRequest | None = None,
+    detainer_id: str = "",
+) -> tuple[Booking, Detainer | None]:
+    """Record an officer's decision on a booking; lodge the detainer it asks for.
+
+    A detainer needs the officer to have verified the identification (confirmed one of the
+    search's candidates), a probable-cause basis and a warrant, and no unresolved citizenship
+    indicator: the detainers context refuses otherwise, and then nothing at all is recorded.
+    """
+    with uow:
+        booking = _load(uow, booking_id)
+        if booking.state not in (BookingState.RESPONDED, BookingState.REVIEWED):
+            raise NotReviewable(f"booking {booking_id} is {booking.state.value}: not searched yet")
+        candidates = (
+            {c.identity_id for c in booking.identification.candidates}
+            if (booking.identification)
+            else set()
+        )
+        if verified_identity_id is not None and verified_identity_id not in candidates:
+            raise NotReviewable(
+                f"identity {verified_identity_id} is not among this booking's candidates"
+            )
+        booking.reviews.append(Review(officer, action, verified_identity_id, reason, at))
+        booking.state = BookingState.REVIEWED
+        lodged = None
+        if action is ReviewAction.LODGE_DETAINER:
+            request = detainer or DetainerRequest(None, "")
+            # within this unit of work: the review and the detainer commit together or not at all
+            lodged = detainers.lodge(
+                uow=uow,
+                detainer_id=detainer_id,
+                booking_id=booking_id,
+                identity_id=verified_identity_id if verified_identity_id is not None else -1,
+                ori=booking.ori,
+                basis=request.basis,
+                warrant_ref=request.warrant_ref,
+                judicial_warrant=request.judicial_warrant,
+                officer=officer,
+                verified=verified_identity_id is not None,
+                birth_place=booking.biographics.birth_place,
+                claimed_citizenship=booking.biographics.claimed_citizenship,
+                at=at,
+            )
+        audit.record(
+            uow=uow,
+            actor=officer,
+            action="booking.review",
+            subject=f"booking:{booking_id}",
+            purpose="enforcement review",
+            detail={"action": action.value, "verified": verified_identity_id, "reason": reason},
+            at=at,
+        )
+        uow.commit()
+        return booking, lodged
+
+
+def _load(uow: BookingsUnitOfWork, booking_id: str) -> Booking:
+    booking = uow.bookings.get(booking_id)
+    if booking is None:
+        raise UnknownBooking(f"no booking {booking_id}")
+    return booking
+
+
+def _audit_read(
+    uow: BookingsUnitOfWork, actor: str, subject: str, purpose: str, at: datetime
+) -> None:
+    audit.record(uow=uow, actor=actor, action="read", subject=subject, purpose=purpose, at=at)
+
+
+def answer_detainer(
+    *,
+    uow: BookingsUnitOfWork,
+    detainer_id: str,
+    answer: JailAnswer,
+    ori: str,
+    actor: str,
+    at: datetime,
+) -> Detainer:
+    """A jail's answer to a detainer it holds, checked against its policy in force at ``at``.
+
+    The offense classes a ``criminal_criteria`` policy looks at come from the booking's
+    charges, never from the jail's say-so.
+    """
+    with uow:
+        detainer = uow.detainers.get(detainer_id)
+        booking = uow.bookings.get(detainer.booking_id) if detainer else None
+        charges = booking.charges if booking else []
+    classes = {offense_class(c.ncic_code) for c in charges}
+    return detainers.answer(
+        uow=uow,
+        detainer_id=detainer_id,
+        answer=answer,
+        offense_classes=classes,
+        actor=actor,
+        at=at,
+        ori=ori,
+    )
+
+
+def record_release(
+    *,
+    uow: BookingsUnitOfWork,
+    detainer_id: str,
+    released_at: datetime,
+    ori: str,
+    actor: str,
+    at: datetime,
+) -> Detainer:
+    """The jail records when the person is, or would otherwise be, released."""
+    return detainers.record_release(
+        uow=uow, detainer_id=detainer_id, released_at=released_at, actor=actor, at=at, ori=ori
+    )
+
+
+def rule_on_citizenship(
+    *,
+    uow: BookingsUnitOfWork,
+    identity_id: int,
+    finding: CitizenshipFinding,
+    indicators: Sequence[str],
+    officer: str,
+    evidence: str,
+    at: datetime,
+) -> list[Detainer]:
+    """Record a ruling on citizenship; a ``citizen`` finding cancels every open detainer of the
+    person in the same transaction (U.S. citizens are never detained). Returns those cancelled.
+    """
+    with uow:
+        identity_services.record_ruling(
+            uow=uow,
+            identity_id=identity_id,
+            finding=finding,
+            indicators=indicators,
+            officer=officer,
+            evidence=evidence,
+            at=at,
+        )
+        cancelled: list[Detainer] = []
+        if finding is CitizenshipFinding.CITIZEN:
+            cancelled = detainers.cancel_open_for_citizenship(
+                uow=uow, identity_id=identity_id, actor=officer, at=at, evidence=evidence
+            )
+        uow.commit()
+    return cancelled

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): jails, officers, managers and auditors reach Liaison through it."""

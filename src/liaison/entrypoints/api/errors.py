@@ -1,0 +1,69 @@
+"""The one table from domain errors to HTTP statuses.
+
+Domain errors carry messages meant for the person who caused them; this table decides only
+the status. The most specific class in an error's MRO wins; anything unlisted that is still a
+``LiaisonError`` is a 400, so bad input never surfaces as a 500.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from liaison.accounts import errors as accounts
+from liaison.adapters.store import errors as store
+from liaison.bookings import errors as bookings
+from liaison.detainers import errors as detainers
+from liaison.errors import LiaisonError
+from liaison.identity import errors as identity
+from liaison.jurisdictions import errors as jurisdictions
+
+__all__ = ["STATUS", "liaison_error_handler", "status_of"]
+
+STATUS: dict[type[LiaisonError], int] = {
+    LiaisonError: 400,
+    # bookings
+    bookings.InvalidBooking: 422,
+    bookings.DuplicateTcn: 409,
+    bookings.UnknownBooking: 404,
+    bookings.OutsideAgency: 404,  # as if it did not exist: no probing other agencies' data
+    bookings.NotReviewable: 409,
+    # detainers
+    detainers.DetainerError: 409,
+    detainers.UnknownDetainer: 404,
+    detainers.IllegalTransition: 409,
+    detainers.HoldExpired: 409,
+    detainers.UnverifiedIdentification: 422,
+    detainers.CitizenshipIndicatorUnresolved: 422,
+    detainers.MissingProbableCause: 422,
+    detainers.MissingWarrant: 422,
+    detainers.AnswerForbiddenByPolicy: 422,
+    # identity
+    identity.UnknownIdentity: 404,
+    identity.IdentityError: 422,
+    # jurisdictions: an unknown ORI or place in a request is bad input, not a missing page
+    jurisdictions.JurisdictionError: 422,
+    # accounts
+    accounts.AccountError: 422,
+    accounts.InvalidCredentials: 401,
+    accounts.AccountLocked: 423,
+    # store
+    store.DuplicateKey: 409,
+    store.ConcurrentUpdate: 409,  # someone else changed it first: reload and try again
+    store.StoreError: 503,
+}
+
+
+def status_of(exc: LiaisonError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+async def liaison_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LiaisonError)
+    return JSONResponse(
+        status_code=status_of(exc),
+        content={"error": type(exc).__name__, "detail": str(exc)},
+    )

@@ -1,0 +1,119 @@
+"""Citizenship indicators: every reason on record to think a person may be a U.S. citizen.
+
+U.S. citizens are never detained, so any indicator blocks a detainer until a person rules on it.
+An indicator is a stable short string; the vocabulary is ``INDICATORS`` (plus ``RULED_CITIZEN``).
+
+| indicator                | raised by                                                        |
+| ------------------------ | ---------------------------------------------------------------- |
+| ``us_birth_record``      | a ``BORN_IN_US`` event                                           |
+| ``acquisition_at_birth`` | a ``BORN_ABROAD_TO_US_CITIZEN`` event                            |
+| ``naturalization_record``| a ``NATURALIZED`` event                                          |
+| ``derivation_record``    | a ``DERIVED_CITIZENSHIP`` event                                  |
+| ``us_place_of_birth``    | the identity's birth country, or the booking's place of birth, US |
+| ``claimed_us_citizenship`` | the booking's claimed citizenship is US                        |
+| ``ruled_citizen``        | a ruling found the person a citizen: never resolved             |
+
+A ``NOT_CITIZEN`` ruling resolves exactly the indicators it lists, and only the latest ruling
+counts: an indicator that appears after it is unresolved again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from liaison.identity.model import (
+    CitizenshipFinding,
+    CitizenshipRuling,
+    EventKind,
+    Identity,
+    ImmigrationEvent,
+)
+
+__all__ = [
+    "INDICATORS",
+    "RULED_CITIZEN",
+    "citizenship_indicators",
+    "latest_ruling",
+    "record_indicators",
+    "unresolved_indicators",
+]
+
+RULED_CITIZEN = "ruled_citizen"
+
+_EVENT_INDICATORS: dict[EventKind, str] = {
+    EventKind.BORN_IN_US: "us_birth_record",
+    EventKind.BORN_ABROAD_TO_US_CITIZEN: "acquisition_at_birth",
+    EventKind.NATURALIZED: "naturalization_record",
+    EventKind.DERIVED_CITIZENSHIP: "derivation_record",
+}
+_US_PLACE_OF_BIRTH = "us_place_of_birth"
+_CLAIMED_US_CITIZENSHIP = "claimed_us_citizenship"
+
+INDICATORS: tuple[str, ...] = (
+    *_EVENT_INDICATORS.values(),
+    _US_PLACE_OF_BIRTH,
+    _CLAIMED_US_CITIZENSHIP,
+)
+"""Every indicator a record or a booking can raise, in the order they are reported."""
+
+# Bookings key these by hand; a spelled-out or lower-case "usa" must still raise the indicator.
+_US_SPELLINGS = frozenset({"US", "USA"})
+
+
+def _is_us(country: str) -> bool:
+    return country.strip().upper() in _US_SPELLINGS
+
+
+def record_indicators(
+    events: Iterable[ImmigrationEvent],
+    *,
+    birth_country: str = "",
+    birth_place: str = "",
+    claimed_citizenship: str = "",
+) -> tuple[str, ...]:
+    """The indicators raised by ``events`` and the given biographics, in ``INDICATORS`` order."""
+    found = {_EVENT_INDICATORS[e.kind] for e in events if e.kind in _EVENT_INDICATORS}
+    if _is_us(birth_country) or _is_us(birth_place):
+        found.add(_US_PLACE_OF_BIRTH)
+    if _is_us(claimed_citizenship):
+        found.add(_CLAIMED_US_CITIZENSHIP)
+    return tuple(i for i in INDICATORS if i in found)
+
+
+def citizenship_indicators(
+    identity: Identity | None, *, birth_place: str = "", claimed_citizenship: str = ""
+) -> tuple[str, ...]:
+    """Every reason to think the person may be a U.S. citizen: the identity's record (if any)
+    and the booking's place of birth and claimed citizenship, in ``INDICATORS`` order."""
+    return record_indicators(
+        identity.events if identity is not None else (),
+        birth_country=identity.birth_country if identity is not None else "",
+        birth_place=birth_place,
+        claimed_citizenship=claimed_citizenship,
+    )
+
+
+def latest_ruling(rulings: Iterable[CitizenshipRuling]) -> CitizenshipRuling | None:
+    """The ruling made last (by ``ruled_at``; on a tie, the one recorded last), or None."""
+    ordered = sorted(enumerate(rulings), key=lambda pair: (pair[1].ruled_at, pair[0]))
+    return ordered[-1][1] if ordered else None
+
+
+def unresolved_indicators(
+    identity: Identity | None, *, birth_place: str = "", claimed_citizenship: str = ""
+) -> tuple[str, ...]:
+    """The indicators no ruling has resolved; empty means nothing on record blocks a detainer.
+
+    ``ruled_citizen`` comes first whenever any ruling ever found the person a citizen: no
+    later ruling resolves it. The rest are the current indicators that the latest ruling
+    does not list.
+    """
+    indicators = citizenship_indicators(
+        identity, birth_place=birth_place, claimed_citizenship=claimed_citizenship
+    )
+    rulings = identity.citizenship_rulings if identity is not None else []
+    latest = latest_ruling(rulings)
+    resolved = set(latest.indicators) if latest is not None else set()
+    ever_citizen = any(r.finding is CitizenshipFinding.CITIZEN for r in rulings)
+    open_ = tuple(i for i in indicators if i not in resolved)
+    return (RULED_CITIZEN, *open_) if ever_citizen else open_

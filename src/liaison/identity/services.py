@@ -1,0 +1,181 @@
+"""Use cases of the identity context: enroll, read, derive status, rule on citizenship.
+
+Every function takes keyword-only arguments and a unit of work, and records an audit entry in
+the same transaction as what it does: every read of personal data and every decision is in
+the trail, and a failure leaves neither the act nor its entry behind. Times (``at``) come
+from the caller's clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+from liaison.audit.services import record
+from liaison.identity.citizenship import INDICATORS, RULED_CITIZEN
+from liaison.identity.errors import DuplicateIdentity, InvalidCitizenshipRuling, UnknownIdentity
+from liaison.identity.model import (
+    CitizenshipFinding,
+    CitizenshipRuling,
+    Identity,
+    ImmigrationStatus,
+)
+from liaison.identity.ports import IdentityUnitOfWork
+from liaison.identity.status import derive_status
+
+__all__ = [
+    "current_status",
+    "enroll_identity",
+    "get_identity",
+    "record_ruling",
+    "rule_on_citizenship",
+]
+
+ENROLLMENT = "enrollment"
+CITIZENSHIP_RULING = "citizenship ruling"
+
+
+def enroll_identity(
+    *, uow: IdentityUnitOfWork, identity: Identity, actor: str, at: datetime
+) -> None:
+    """Add a new identity to the repository; raises ``DuplicateIdentity`` if its number is
+    taken. Audited as ``identity.enroll``."""
+    with uow:
+        if uow.identities.get(identity.identity_id) is not None:
+            raise DuplicateIdentity(identity.identity_id)
+        uow.identities.add(identity)
+        detail = {"events": len(identity.events)}
+        _audit(uow, actor, "identity.enroll", identity.identity_id, ENROLLMENT, at, detail)
+        uow.commit()
+
+
+def get_identity(
+    *, uow: IdentityUnitOfWork, identity_id: int, actor: str, purpose: str, at: datetime
+) -> Identity:
+    """The identity numbered ``identity_id``; raises ``UnknownIdentity``. Audited as
+    ``identity.read`` with ``purpose``."""
+    with uow:
+        identity = _load(uow, identity_id)
+        _audit(uow, actor, "identity.read", identity_id, purpose, at, {})
+        uow.commit()
+    return identity
+
+
+def current_status(
+    *,
+    uow: IdentityUnitOfWork,
+    identity_id: int,
+    on: date,
+    actor: str,
+    purpose: str,
+    at: datetime,
+) -> ImmigrationStatus:
+    """The identity's immigration status on ``on``, derived from its history; raises
+    ``UnknownIdentity``. Audited as ``identity.status`` with the answer given."""
+    with uow:
+        identity = _load(uow, identity_id)
+        status = derive_status(identity.events, on, birth_country=identity.birth_country)
+        detail = {"on": on.isoformat(), "category": status.category.value, "lawful": status.lawful}
+        _audit(uow, actor, "identity.status", identity_id, purpose, at, detail)
+        uow.commit()
+    return status
+
+
+def rule_on_citizenship(
+    *,
+    uow: IdentityUnitOfWork,
+    identity_id: int,
+    finding: CitizenshipFinding,
+    indicators: Sequence[str],
+    officer: str,
+    evidence: str,
+    at: datetime,
+) -> CitizenshipRuling:
+    """Record ``officer``'s ruling on the listed citizenship indicators of an identity, in a
+    transaction of its own; see ``record_ruling`` for the rules."""
+    with uow:
+        ruling = record_ruling(
+            uow=uow,
+            identity_id=identity_id,
+            finding=finding,
+            indicators=indicators,
+            officer=officer,
+            evidence=evidence,
+            at=at,
+        )
+        uow.commit()
+    return ruling
+
+
+def record_ruling(
+    *,
+    uow: IdentityUnitOfWork,
+    identity_id: int,
+    finding: CitizenshipFinding,
+    indicators: Sequence[str],
+    officer: str,
+    evidence: str,
+    at: datetime,
+) -> CitizenshipRuling:
+    """Record a citizenship ruling inside the caller's open unit of work (the caller commits).
+
+    A ``NOT_CITIZEN`` ruling resolves exactly the indicators it lists (at least one); a
+    ``CITIZEN`` ruling can never be undone by a later one. Raises ``UnknownIdentity``, or
+    ``InvalidCitizenshipRuling`` for an unknown indicator, missing evidence or officer, or a
+    ``NOT_CITIZEN`` ruling on someone already ruled a citizen. Audited as
+    ``identity.citizenship.rule``.
+    """
+    ruling = CitizenshipRuling(finding, tuple(dict.fromkeys(indicators)), officer, evidence, at)
+    identity = _load(uow, identity_id)
+    _check_ruling(ruling, identity)
+    # assigned, not appended in place, so that any store sees the collection change
+    identity.citizenship_rulings = [*identity.citizenship_rulings, ruling]
+    detail = {"finding": finding.value, "indicators": list(ruling.indicators), "evidence": evidence}
+    _audit(uow, officer, "identity.citizenship.rule", identity_id, CITIZENSHIP_RULING, at, detail)
+    return ruling
+
+
+def _check_ruling(ruling: CitizenshipRuling, identity: Identity) -> None:
+    if RULED_CITIZEN in ruling.indicators:
+        raise InvalidCitizenshipRuling(f"{RULED_CITIZEN} can never be resolved")
+    unknown = [i for i in ruling.indicators if i not in INDICATORS]
+    if unknown:
+        raise InvalidCitizenshipRuling(f"no such citizenship indicator(s): {unknown}")
+    if not ruling.officer.strip() or not ruling.evidence.strip():
+        raise InvalidCitizenshipRuling("a ruling names its officer and its evidence")
+    if ruling.finding is CitizenshipFinding.CITIZEN:
+        return
+    if not ruling.indicators:
+        raise InvalidCitizenshipRuling("a not-citizen ruling lists the indicators it resolves")
+    if any(r.finding is CitizenshipFinding.CITIZEN for r in identity.citizenship_rulings):
+        # U.S. citizens are never detained: a citizen ruling stands (see RULED_CITIZEN)
+        raise InvalidCitizenshipRuling(
+            f"identity {identity.identity_id} was ruled a citizen; a later ruling cannot undo that"
+        )
+
+
+def _load(uow: IdentityUnitOfWork, identity_id: int) -> Identity:
+    identity = uow.identities.get(identity_id)
+    if identity is None:
+        raise UnknownIdentity(identity_id)
+    return identity
+
+
+def _audit(
+    uow: IdentityUnitOfWork,
+    actor: str,
+    action: str,
+    identity_id: int,
+    purpose: str,
+    at: datetime,
+    detail: Mapping[str, object],
+) -> None:
+    record(
+        uow=uow,
+        actor=actor,
+        action=action,
+        subject=f"identity:{identity_id}",
+        purpose=purpose,
+        detail=detail,
+        at=at,
+    )

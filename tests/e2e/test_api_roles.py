@@ -1,0 +1,112 @@
+"""Every endpoint against every role: no access where the role or the agency should have none.
+
+Allowed callers may still get a 404 or 422 (the ids here are made up); what is checked is that
+a caller outside the route's roles gets 403, and a caller with no credentials gets 401.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import Running
+
+SF = "CA0380000"
+
+# (method, path, body, roles admitted; "jail" is a jail system's API key)
+ENDPOINTS: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
+    ("POST", "/bookings", {}, {"booking_officer", "jail"}),
+    ("GET", "/bookings/x/response", None, {"booking_officer", "jail", "enforcement_officer"}),
+    ("GET", "/bookings/x/candidates", None, {"enforcement_officer"}),
+    ("GET", "/review-queue", None, {"enforcement_officer"}),
+    ("POST", "/bookings/x/review", {}, {"enforcement_officer"}),
+    (
+        "GET",
+        "/detainers",
+        None,
+        {"enforcement_officer", "booking_officer", "jail", "program_manager"},
+    ),
+    (
+        "GET",
+        "/detainers/x",
+        None,
+        {"enforcement_officer", "booking_officer", "jail", "program_manager"},
+    ),
+    ("POST", "/detainers/x/serve", None, {"enforcement_officer"}),
+    ("POST", "/detainers/x/answer", {"answer": "decline"}, {"booking_officer", "jail"}),
+    ("POST", "/detainers/x/release", {}, {"booking_officer", "jail"}),
+    ("POST", "/detainers/x/transfer", None, {"enforcement_officer"}),
+    ("POST", "/detainers/x/cancel", {"reason": "r"}, {"enforcement_officer"}),
+    ("POST", "/identities/1/citizenship", {}, {"enforcement_officer"}),
+    ("GET", "/reports/declined-detainers", None, {"program_manager", "auditor"}),
+    ("GET", "/audit/verify", None, {"auditor"}),
+    ("POST", "/users", {}, {"admin"}),
+    ("POST", "/users/x/unlock", None, {"admin"}),
+    ("POST", "/api-keys", {}, {"admin"}),
+    ("POST", "/agencies", {}, {"program_manager"}),
+    ("POST", "/policies", {}, {"program_manager"}),
+]
+
+PEOPLE = {
+    "admin": "admin",
+    "enforcement_officer": "officer",
+    "program_manager": "manager",
+    "auditor": "auditor",
+    "screening_analyst": "analyst",
+    "booking_officer": "jailer_tx",
+}
+
+
+@pytest.fixture(scope="module")
+def credentials(running: Running) -> dict[str, dict[str, str]]:
+    creds = {role: running.token(user) for role, user in PEOPLE.items()}
+    creds["jail"] = running.jail(SF)
+    return creds
+
+
+@pytest.mark.parametrize(("method", "path", "body", "admitted"), ENDPOINTS)
+def test_each_role_gets_only_what_it_should(
+    running: Running,
+    credentials: dict[str, dict[str, str]],
+    method: str,
+    path: str,
+    body: dict[str, object] | None,
+    admitted: set[str],
+) -> None:
+    with running.client() as http:
+        anonymous = http.request(method, path, json=body)
+        assert anonymous.status_code == 401, f"{method} {path} without credentials"
+        for role, headers in credentials.items():
+            r = http.request(method, path, json=body, headers=headers)
+            if role in admitted:
+                assert r.status_code not in (401, 403), f"{role} refused {method} {path}: {r.text}"
+                assert r.status_code < 500, f"{role} {method} {path}: {r.text}"
+            else:
+                assert r.status_code == 403, f"{role} let through {method} {path}: {r.status_code}"
+
+
+def test_a_forged_token_is_refused(running: Running) -> None:
+    with running.client() as http:
+        r = http.get("/review-queue", headers={"Authorization": "Bearer not.a.token"})
+    assert r.status_code == 401
+
+
+def test_five_failed_logons_lock_the_account(running: Running) -> None:
+    password = "a-long-enough-password"
+    with running.client() as http:
+        made = http.post(
+            "/users",
+            headers=running.token("admin"),
+            json={"username": "lockme", "password": password, "roles": ["auditor"]},
+        )
+        assert made.status_code == 201, made.text
+        codes = [
+            http.post(
+                "/auth/token", json={"username": "lockme", "password": "wrong-password!"}
+            ).status_code
+            for _ in range(5)
+        ]
+        right = http.post("/auth/token", json={"username": "lockme", "password": password})
+    assert codes[:4] == [401] * 4
+    assert codes[4] in (401, 423)
+    assert right.status_code == 423
+    assert "locked" in right.json()["detail"]

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from liaison.identity.citizenship import (
+    INDICATORS,
+    RULED_CITIZEN,
+    citizenship_indicators,
+    latest_ruling,
+    unresolved_indicators,
+)
+from liaison.identity.model import (
+    CitizenshipFinding,
+    CitizenshipRuling,
+    EventKind,
+    Identity,
+    ImmigrationEvent,
+    PersonName,
+)
+
+K = EventKind
+
+
+def person(*kinds: EventKind, birth_country: str = "MX") -> Identity:
+    events = [ImmigrationEvent(k, date(2000 + i, 1, 1)) for i, k in enumerate(kinds)]
+    return Identity(7, [PersonName("Doe", "Ana")], date(1980, 1, 1), "F", birth_country, events)
+
+
+def ruling(finding: CitizenshipFinding, *indicators: str, day: int = 1) -> CitizenshipRuling:
+    at = datetime(2025, 1, day, tzinfo=UTC)
+    return CitizenshipRuling(finding, indicators, "officer1", "A-file reviewed", at)
+
+
+NOT_CITIZEN = CitizenshipFinding.NOT_CITIZEN
+CITIZEN = CitizenshipFinding.CITIZEN
+
+
+@pytest.mark.parametrize(
+    ("kind", "indicator"),
+    [
+        (K.NATURALIZED, "naturalization_record"),
+        (K.DERIVED_CITIZENSHIP, "derivation_record"),
+        (K.BORN_IN_US, "us_birth_record"),
+        (K.BORN_ABROAD_TO_US_CITIZEN, "acquisition_at_birth"),
+    ],
+)
+def test_each_citizenship_record_is_an_indicator(kind: EventKind, indicator: str) -> None:
+    assert citizenship_indicators(person(K.ENTERED_WITHOUT_INSPECTION, kind)) == (indicator,)
+
+
+def test_no_identity_and_nothing_claimed_has_no_indicators() -> None:
+    assert citizenship_indicators(None) == ()
+    assert citizenship_indicators(person(K.LPR_GRANTED)) == ()
+
+
+def test_us_place_of_birth_from_the_record_or_the_booking() -> None:
+    assert citizenship_indicators(person(birth_country="US")) == ("us_place_of_birth",)
+    assert citizenship_indicators(None, birth_place="US") == ("us_place_of_birth",)
+    assert citizenship_indicators(None, birth_place=" usa ") == ("us_place_of_birth",)
+    assert citizenship_indicators(None, birth_place="GT") == ()
+
+
+def test_claimed_us_citizenship() -> None:
+    assert citizenship_indicators(None, claimed_citizenship="US") == ("claimed_us_citizenship",)
+    assert citizenship_indicators(None, claimed_citizenship="HN") == ()
+
+
+def test_indicators_come_once_each_in_a_stable_order() -> None:
+    p = person(K.NATURALIZED, K.BORN_IN_US, K.NATURALIZED, birth_country="US")
+    got = citizenship_indicators(p, birth_place="US", claimed_citizenship="US")
+    assert got == (
+        "us_birth_record",
+        "naturalization_record",
+        "us_place_of_birth",
+        "claimed_us_citizenship",
+    )
+    assert list(got) == [i for i in INDICATORS if i in got]
+
+
+def test_without_a_ruling_every_indicator_is_unresolved() -> None:
+    p = person(K.NATURALIZED)
+    assert unresolved_indicators(p, claimed_citizenship="US") == (
+        "naturalization_record",
+        "claimed_us_citizenship",
+    )
+    assert unresolved_indicators(None, birth_place="US") == ("us_place_of_birth",)
+
+
+def test_a_not_citizen_ruling_resolves_exactly_what_it_lists() -> None:
+    p = person(K.NATURALIZED)
+    p.citizenship_rulings.append(ruling(NOT_CITIZEN, "naturalization_record"))
+    assert unresolved_indicators(p) == ()
+    assert unresolved_indicators(p, claimed_citizenship="US") == ("claimed_us_citizenship",)
+
+
+def test_a_new_indicator_after_the_ruling_is_unresolved_again() -> None:
+    p = person(K.ENTERED_WITHOUT_INSPECTION)
+    p.citizenship_rulings.append(ruling(NOT_CITIZEN, "claimed_us_citizenship"))
+    p.events.append(ImmigrationEvent(K.DERIVED_CITIZENSHIP, date(2024, 1, 1)))
+    assert unresolved_indicators(p, claimed_citizenship="US") == ("derivation_record",)
+
+
+def test_only_the_latest_ruling_counts() -> None:
+    p = person(K.NATURALIZED, birth_country="US")
+    p.citizenship_rulings += [
+        ruling(NOT_CITIZEN, "naturalization_record", "us_place_of_birth", day=9),
+        ruling(NOT_CITIZEN, "us_place_of_birth", day=2),  # recorded later, ruled earlier
+    ]
+    assert latest_ruling(p.citizenship_rulings) == p.citizenship_rulings[0]
+    assert unresolved_indicators(p) == ()
+    p.citizenship_rulings.append(ruling(NOT_CITIZEN, "us_place_of_birth", day=10))
+    assert unresolved_indicators(p) == ("naturalization_record",)
+
+
+def test_a_citizen_ruling_can_never_be_resolved() -> None:
+    p = person(K.NATURALIZED)
+    p.citizenship_rulings.append(ruling(CITIZEN, "naturalization_record", day=1))
+    assert unresolved_indicators(p) == (RULED_CITIZEN,)
+    p.citizenship_rulings.append(ruling(NOT_CITIZEN, "naturalization_record", RULED_CITIZEN, day=2))
+    assert unresolved_indicators(p) == (RULED_CITIZEN,)
+
+
+def test_a_citizen_ruling_without_any_indicator_still_blocks() -> None:
+    p = person(K.LPR_GRANTED)
+    p.citizenship_rulings.append(ruling(CITIZEN))
+    assert unresolved_indicators(p) == (RULED_CITIZEN,)
