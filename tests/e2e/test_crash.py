@@ -13,7 +13,6 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-import pytest
 
 from liaison import bootstrap
 from liaison.accounts import services as accounts
@@ -73,7 +72,6 @@ def _submit_all(base: str, key: str, bodies: list[dict[str, object]], accepted: 
                 break
 
 
-@pytest.mark.slow
 def test_kill_nine_mid_batch_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
     cfg = Settings(data_dir=tmp_path, workers=1)
     c = bootstrap.container(cfg)

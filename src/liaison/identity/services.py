@@ -25,6 +25,7 @@ from liaison.identity.status import derive_status
 
 __all__ = [
     "current_status",
+    "enroll_identities",
     "enroll_identity",
     "get_identity",
     "record_ruling",
@@ -47,6 +48,28 @@ def enroll_identity(
         detail = {"events": len(identity.events)}
         _audit(uow, actor, "identity.enroll", identity.identity_id, ENROLLMENT, at, detail)
         uow.commit()
+
+
+def enroll_identities(
+    *, uow: IdentityUnitOfWork, identities: Sequence[Identity], actor: str, at: datetime
+) -> int:
+    """Add a batch of new identities in one transaction (bulk loads of the repository); all or
+    none: ``DuplicateIdentity`` names the first number already taken. Audited as one
+    ``identity.enroll_batch`` entry listing the numbers. Returns how many were added."""
+    if not identities:
+        return 0
+    ids = [i.identity_id for i in identities]
+    with uow:
+        taken = uow.identities.get_many(ids)
+        if taken or len(set(ids)) != len(ids):
+            first = min(taken) if taken else next(i for i in ids if ids.count(i) > 1)
+            raise DuplicateIdentity(first)
+        for identity in identities:
+            uow.identities.add(identity)
+        detail = {"count": len(ids), "first": min(ids), "last": max(ids)}
+        _audit(uow, actor, "identity.enroll_batch", min(ids), ENROLLMENT, at, detail)
+        uow.commit()
+    return len(ids)
 
 
 def get_identity(

@@ -28,6 +28,8 @@ from liaison.jurisdictions.model import DetainerPolicy, PolicyKind
 
 __all__ = ["HISTORIES", "SpineWorld", "booking_body", "booking_fingers", "build_spine_world"]
 
+ENROLL_BATCH = 2000  # identities per transaction when loading the repository
+
 FAMILY = ("Garcia", "Nguyen", "Smith", "Hernandez", "Okafor", "Kowalski", "Haddad", "Chen")
 GIVEN = ("Maria", "Juan", "Linh", "James", "Chinedu", "Anna", "Omar", "Wei")
 

@@ -238,8 +238,29 @@ def test_the_entries_form_one_verifiable_chain(uow: FakeIdentityUoW) -> None:
 def test_the_exported_names_are_pinned() -> None:
     assert services.__all__ == [
         "current_status",
+        "enroll_identities",
         "enroll_identity",
         "get_identity",
         "record_ruling",
         "rule_on_citizenship",
     ]
+
+
+def test_a_batch_enrolls_all_in_one_audited_transaction() -> None:
+    uow = FakeIdentityUoW()
+    added = services.enroll_identities(
+        uow=uow, identities=[person(i) for i in (3, 4, 5)], actor="loader", at=AT
+    )
+    assert added == 3
+    assert all(uow.identities.get(i) is not None for i in (3, 4, 5))
+    assert uow.commits == 1
+    assert [e.action for e in uow.audit.trail] == ["identity.enroll_batch"]
+
+
+def test_a_batch_with_a_taken_number_adds_none(uow: FakeIdentityUoW) -> None:
+    with pytest.raises(DuplicateIdentity):
+        services.enroll_identities(
+            uow=uow, identities=[person(8), person(42)], actor="loader", at=AT
+        )
+    assert uow.identities.get(8) is None
+    assert uow.audit.trail == []
