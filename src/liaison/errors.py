@@ -5,6 +5,8 @@ The tree, one line a class (each context's ``errors.py`` holds its own branch):
     LiaisonError
     ├── BiometricsError                 liaison.biometrics.errors
     │   ├── TemplateError               a minutiae record is malformed (names field and offset)
+    │   ├── TransactionError            an ANSI/NIST-ITL transaction is malformed (names record,
+    │   │                               field and offset)
     │   ├── CaptureError                a capture is unusable (no minutiae, bad position, ...)
     │   ├── GalleryError                the on-disk gallery is missing, corrupt or inconsistent
     │   └── EvaluationError             a dataset cannot be evaluated as asked

@@ -127,13 +127,29 @@ def test_a_corrupt_template_is_refused_naming_the_finger(running: Running) -> No
     assert "finger 3" in r.json()["detail"]
 
 
-def test_an_unknown_ori_is_refused(running: Running) -> None:
+def test_an_unknown_ori_is_refused_and_stores_nothing(running: Running) -> None:
+    """No account or key for an agency that was never registered, and no booking in another
+    agency's name."""
     body = booking_body(seed=SEED, identity=12, tcn="E2E-0006", ori="ZZ9990000", arrested_at=NOW)
-    officer = running.token("jailer_tx")
     with running.client() as http:
-        r = http.post("/bookings", json=body, headers=officer)
-    assert r.status_code in (403, 404, 422)
-    assert r.status_code != 500
+        made = http.post(
+            "/users",
+            headers=running.token("admin"),
+            json={
+                "username": "stray_jailer",
+                "password": "a-long-enough-password",
+                "roles": ["booking_officer"],
+                "ori": "ZZ9990000",
+            },
+        )
+        key = http.post("/api-keys", headers=running.token("admin"), json={"ori": "ZZ9990000"})
+        r = http.post("/bookings", json=body, headers=running.jail(TRAVIS))
+    assert made.status_code == 422
+    assert "ZZ9990000" in made.json()["detail"]
+    assert key.status_code == 422
+    assert r.status_code == 403
+    with running.container.uow() as uow:
+        assert uow.bookings.by_tcn("E2E-0006") is None
 
 
 def test_a_jail_sees_only_its_own_bookings(running: Running) -> None:

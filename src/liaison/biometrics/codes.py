@@ -101,13 +101,27 @@ def _pair_histogram(
 
 @nb.njit(cache=True)
 def _top_bits(hist: F64, weight: int) -> U8:
+    """The ``weight`` heaviest bins as set bits; ties (mostly empty bins) go to the lower
+    index, so the code is deterministic. These are the first ``weight`` bins of a stable
+    sort by weight, found without sorting: every bin heavier than the ``weight``-th
+    heaviest, then bins as heavy as it, lowest index first."""
     nbits = hist.shape[0]
     out = np.zeros(nbits // 8, dtype=np.uint8)
-    # ties (mostly empty bins) are broken by index so the code is deterministic
-    order = np.argsort(-hist, kind="mergesort")
-    for r in range(min(weight, nbits)):
-        b = order[r]
-        out[b >> 3] |= np.uint8(1 << (b & 7))
+    take = min(weight, nbits)
+    if take == 0:
+        return out
+    cut = np.partition(-hist, take - 1)[take - 1]  # minus the take-th heaviest weight
+    taken = 0
+    for b in range(nbits):
+        if -hist[b] < cut:
+            out[b >> 3] |= np.uint8(1 << (b & 7))
+            taken += 1
+    for b in range(nbits):
+        if taken == take:
+            break
+        if -hist[b] == cut:
+            out[b >> 3] |= np.uint8(1 << (b & 7))
+            taken += 1
     return out
 
 

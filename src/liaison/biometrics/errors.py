@@ -2,7 +2,14 @@
 
 from liaison.errors import LiaisonError
 
-__all__ = ["BiometricsError", "CaptureError", "EvaluationError", "GalleryError", "TemplateError"]
+__all__ = [
+    "BiometricsError",
+    "CaptureError",
+    "EvaluationError",
+    "GalleryError",
+    "TemplateError",
+    "TransactionError",
+]
 
 
 class BiometricsError(LiaisonError):
@@ -29,3 +36,31 @@ class GalleryError(BiometricsError):
 
 class EvaluationError(BiometricsError):
     """A dataset cannot be evaluated as asked (no samples, no genuine pairs, ...)."""
+
+
+class TransactionError(BiometricsError):
+    """An ANSI/NIST-ITL transaction is malformed; the message names the record (its place in
+    the transaction, counting the Type-1 as record 1, and its type), the field and the byte
+    offset from the start of the transaction."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str,
+        offset: int | None,
+        record_index: int | None = None,
+        record_type: int | None = None,
+    ) -> None:
+        parts = []
+        if record_index is not None:
+            kind = f" (Type-{record_type})" if record_type is not None else ""
+            parts.append(f"record {record_index}{kind}")
+        parts.append(f"field {field}")
+        if offset is not None:
+            parts.append(f"byte {offset}")
+        super().__init__(f"{', '.join(parts)}: {message}")
+        self.field = field
+        self.offset = offset
+        self.record_index = record_index
+        self.record_type = record_type

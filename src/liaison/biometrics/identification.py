@@ -5,10 +5,19 @@ A search runs in two stages, as production AFIS engines do:
 1. **Retrieval.** Each probe finger's binary code is looked up in the index of its finger
    position (all positions when it is unknown). Every enrolled subject collects, per finger,
    the code bits it shares with the probe; summed over fingers, this ranks subjects cheaply.
-2. **Verification.** The ``shortlist`` best subjects are matched in full: each of their
-   fingers is encoded as MCC cylinders and compared with the probe's finger at the same
-   position (in parallel, in Numba). The subject's score is the mean per-finger score over
-   the probe's fingers (score-level fusion; a finger the subject lacks counts as 0).
+   A finger whose list a subject missed counted nothing, so the best ``rescore`` subjects
+   are counted again over every probe finger from their stored codes: on 10,000 synthetic
+   ten-prints that puts the mate first in 200 searches of 200, against 196 without.
+2. **Verification.** Up to ``shortlist`` best subjects are matched in full, in retrieval
+   order: each of their fingers is encoded as MCC cylinders and compared with the probe's
+   finger at the same position (in Numba, on every core). The subject's score is the mean
+   per-finger score over the probe's fingers (score-level fusion; a finger the subject lacks
+   counts as 0). The retrieval leader is verified first; for a probe of four fingers or
+   more, the rest of the shortlist is skipped when it scores past
+   ``SearchParams.conclusive``, a score no stranger reaches, so a mated ten-print usually
+   costs one subject's fingers, not 24 subjects'. A search whose best score stays below it
+   verifies the whole shortlist, so the non-mated scores that calibration reads are what a
+   full verification gives.
 
 The decision compares the best candidate's fused score with two thresholds set by
 calibration on searches of people who are *not* enrolled: ``match`` at the target
@@ -18,13 +27,18 @@ one. Every result carries its candidate list with per-finger scores.
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -48,6 +62,13 @@ __all__ = [
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+_Minutiae = tuple[F64, F64, I64]  # positions, directions, offsets of several templates
+_Config = tuple[F64, F64]  # encoding and matching parameters, packed for the kernels
+
+# the fewest pairs worth handing to another thread: one subject's ten fingers take ~4 ms on
+# one core, a hand-over ~0.1 ms
+_PAIRS_PER_THREAD = 16
 
 
 class Decision(StrEnum):
@@ -99,8 +120,27 @@ class Thresholds:
 @dataclass(frozen=True, slots=True)
 class SearchParams:
     per_finger_k: int = 300  # rows retrieved per probe finger
-    shortlist: int = 24  # subjects verified in full
-    returned: int = 10  # candidates reported
+    # subjects, the best of those retrieved, whose shared bits are counted over every probe
+    # finger, not only the fingers whose lists they made (0: no recount)
+    rescore: int = 256
+    shortlist: int = 24  # most subjects verified in full
+    returned: int = 10  # most candidates reported (only verified subjects are candidates)
+    # fused ten-print score past which verification stops. On the synthetic bench (`liaison
+    # biometrics bench`, 2,000 and 10,000 identities) strangers' best stays under 0.021 and
+    # mates' lowest is 0.06. math.inf always verifies the whole shortlist
+    conclusive: float = 0.05
+    # fewest probe fingers for which verification may stop early: a search of fewer is cheap,
+    # and its candidate list is what an examiner reads
+    conclusive_fingers: int = 4
+    first_batch: int = 1  # subjects verified before the stop check; the rest follow at once
+
+    def conclusive_for(self, fingers: int) -> float:
+        """The stopping score of a probe of ``fingers`` fingers (``math.inf``: no stop). A
+        mean over fewer fingers spreads wider, strangers' best included, so the bar rises as
+        ``sqrt(10 / fingers)``."""
+        if fingers < max(self.conclusive_fingers, 1):
+            return math.inf
+        return self.conclusive * math.sqrt(10 / fingers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +228,9 @@ class Identifier:
         self._positions = gallery.positions()
         self._order = np.argsort(self._subjects, kind="stable")
         self._sorted = self._subjects[self._order]
+        parts = list(gallery.iter_codes())
+        self._code_starts = np.array([first for first, _ in parts], dtype=np.int64)
+        self._code_parts = [codes for _, codes in parts]
         self._cfg = mcc._config(self.mcc_params)
         self._enc = _encode_config(self.mcc_params)
 
@@ -201,27 +244,33 @@ class Identifier:
         if not retrieval:
             return Identification(Decision.NO_MATCH, ())
         shortlist = sorted(retrieval, key=lambda s: -retrieval[s])[: self.search.shortlist]
-        scores = self._verify_subjects(fingers, shortlist)
-        candidates = sorted(
-            (
+        probe = _pack_cylinders([mcc.encode(f, self.mcc_params) for f in fingers])
+        bar = self.search.conclusive_for(len(fingers))
+        verified: list[Candidate] = []
+        for batch in _batches(shortlist, self.search.first_batch):
+            scores = self._verify_subjects(fingers, probe, batch)
+            verified.extend(
                 Candidate(
                     subject=s,
                     score=float(np.mean([scores[s].get(f.position, 0.0) for f in fingers])),
                     finger_scores=scores[s],
                     retrieval=retrieval[s] / len(fingers),
                 )
-                for s in shortlist
-            ),
-            key=lambda c: (-c.score, c.subject),
-        )[: self.search.returned]
+                for s in batch
+            )
+            if max(c.score for c in verified) >= bar:
+                break
+        candidates = sorted(verified, key=lambda c: (-c.score, c.subject))[: self.search.returned]
         return Identification(self.thresholds.decide(candidates[0].score), tuple(candidates))
 
     def _retrieve(self, fingers: Sequence[FingerTemplate]) -> dict[int, float]:
+        """Stage-1 score of the subjects worth verifying: code bits shared with the probe,
+        summed over its fingers."""
+        codes = [code_of(f, self.code_params) for f in fingers]
         subjects: list[I64] = []
         shared: list[F64] = []
         weight = self.code_params.weight
-        for f in fingers:
-            code = code_of(f, self.code_params)
+        for f, code in zip(fingers, codes, strict=True):
             positions = (
                 self.index.positions if f.position == FingerPosition.UNKNOWN else (int(f.position),)
             )
@@ -236,62 +285,157 @@ class Identifier:
         if subj.size == 0:
             return {}
         uniq, inverse = np.unique(subj, return_inverse=True)
-        # a subject found under several positions for one unknown-position finger keeps its best
         total = np.zeros(uniq.size)
         np.add.at(total, inverse, np.concatenate(shared))
+        if self.search.rescore > 0:
+            # a finger outside its own list counted 0 above, though its bits still agree: the
+            # best subjects by that partial sum are summed again over every finger
+            uniq = uniq[np.argsort(-total, kind="stable")[: self.search.rescore]]
+            total = self._shared_bits(fingers, codes, uniq)
         return {int(s): float(v) for s, v in zip(uniq, total, strict=True)}
 
-    def _rows_of(self, subject: int) -> I64:
-        lo = np.searchsorted(self._sorted, subject, side="left")
-        hi = np.searchsorted(self._sorted, subject, side="right")
-        return self._order[lo:hi]
+    def _shared_bits(
+        self, fingers: Sequence[FingerTemplate], codes: list[npt.NDArray[np.uint8]], subjects: I64
+    ) -> F64:
+        """Per subject, the code bits each probe finger shares with the subject's finger at
+        its position (the best of the subject's fingers for an unknown one), summed."""
+        rows, owner = self._rows_of(subjects)
+        row_codes = self._codes_of(rows).view(np.uint64)
+        row_pos = self._positions[rows]
+        total = np.zeros(subjects.size)
+        for f, code in zip(fingers, codes, strict=True):
+            sel = (
+                np.ones(rows.size, dtype=np.bool_)
+                if f.position == FingerPosition.UNKNOWN
+                else row_pos == int(f.position)
+            )
+            shared = np.bitwise_count(row_codes[sel] & code.view(np.uint64)).sum(axis=1)
+            best = np.zeros(subjects.size)
+            np.maximum.at(best, owner[sel], shared)
+            total += best
+        return total
+
+    def _rows_of(self, subjects: I64) -> tuple[I64, I64]:
+        """The gallery rows of ``subjects``, and the index in ``subjects`` each belongs to."""
+        lo = np.searchsorted(self._sorted, subjects, side="left")
+        counts = np.searchsorted(self._sorted, subjects, side="right") - lo
+        # position k of the result is lo[owner] plus k's place within its subject's span
+        owner = np.repeat(np.arange(subjects.size), counts)
+        place = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        return self._order[lo[owner] + place], owner
+
+    def _codes_of(self, rows: I64) -> npt.NDArray[np.uint8]:
+        """The stored codes of gallery ``rows``, read from the segments that hold them."""
+        out = np.empty((rows.size, self.gallery.code_bytes), dtype=np.uint8)
+        segment = np.searchsorted(self._code_starts, rows, side="right") - 1
+        for k in np.unique(segment):
+            at = segment == k
+            out[at] = self._code_parts[k][rows[at] - self._code_starts[k]]
+        return out
 
     def _verify_subjects(
-        self, fingers: Sequence[FingerTemplate], shortlist: list[int]
+        self, fingers: Sequence[FingerTemplate], probe: _Packed, subjects: list[int]
     ) -> dict[int, dict[FingerPosition, float]]:
-        probes = [mcc.encode(f, self.mcc_params) for f in fingers]
-        pair_probe: list[int] = []
-        pair_rows: list[int] = []
-        pair_subject: list[int] = []
-        for s in shortlist:
-            rows = self._rows_of(s)
-            for pi, f in enumerate(fingers):
-                if f.position == FingerPosition.UNKNOWN:
-                    matching = rows
-                else:
-                    matching = rows[self._positions[rows] == int(f.position)]
-                for r in matching:
-                    pair_probe.append(pi)
-                    pair_rows.append(int(r))
-                    pair_subject.append(s)
-        result: dict[int, dict[FingerPosition, float]] = {s: {} for s in shortlist}
-        if not pair_rows:
-            return result
-        templates = [self.gallery.template(r) for r in sorted(set(pair_rows))]
-        slot = {r: i for i, r in enumerate(sorted(set(pair_rows)))}
-        c_xy, c_th, c_off = _pack_minutiae(templates)
-        p_xy, p_th, p_bits, p_mask, p_off = _pack_cylinders(probes, self.mcc_params)
-        scores = mcc._encode_score_pairs(
-            p_xy,
-            p_th,
-            p_bits,
-            p_mask,
-            p_off,
-            c_xy,
-            c_th,
-            c_off,
-            np.array(pair_probe, dtype=np.int64),
-            np.array([slot[r] for r in pair_rows], dtype=np.int64),
-            self._enc,
-            self._cfg,
+        """Per subject, the score of each probe finger against the subject's finger at its
+        position (the best of all the subject's fingers for an unknown position)."""
+        wanted = np.asarray(subjects, dtype=np.int64)
+        rows, owner = self._rows_of(wanted)
+        probe_pos = np.array([int(f.position) for f in fingers], dtype=np.int64)
+        row_pos = self._positions[rows].astype(np.int64)
+        meets = (probe_pos[:, None] == row_pos[None, :]) | (
+            probe_pos[:, None] == int(FingerPosition.UNKNOWN)
         )
-        for pi, s, score in zip(pair_probe, pair_subject, scores, strict=True):
-            pos = fingers[pi].position
-            result[s][pos] = max(result[s].get(pos, 0.0), float(score))
-        return result
+        pair_probe, pair_row = np.nonzero(meets)
+        best = np.zeros((wanted.size, len(fingers)))
+        found = np.zeros((wanted.size, len(fingers)), dtype=np.bool_)
+        if pair_row.size:
+            # each row's minutiae are read once, however many probe fingers it meets
+            used, pair_cand = np.unique(pair_row, return_inverse=True)
+            scores = _encode_score_pairs(
+                probe,
+                _pack_minutiae([self.gallery.template(int(r)) for r in rows[used]]),
+                pair_probe.astype(np.int64),
+                pair_cand.astype(np.int64),
+                (self._enc, self._cfg),
+            )
+            np.maximum.at(best, (owner[pair_row], pair_probe), scores)
+            found[owner[pair_row], pair_probe] = True
+        return {
+            s: {
+                fingers[pi].position: float(best[k, pi])
+                for pi in range(len(fingers))
+                if found[k, pi]
+            }
+            for k, s in enumerate(subjects)
+        }
 
 
-def _pack_minutiae(templates: list[FingerTemplate]) -> tuple[F64, F64, I64]:
+def _encode_score_pairs(
+    probe: _Packed, candidates: _Minutiae, pair_probe: I64, pair_cand: I64, config: _Config
+) -> F64:
+    """``mcc._encode_score_pairs`` on up to ``_threads()`` threads, this one among them, with
+    at least ``_PAIRS_PER_THREAD`` pairs each."""
+
+    def run(share: slice | I64) -> F64:
+        return mcc._encode_score_pairs(
+            probe.xy,
+            probe.angle,
+            probe.bits,
+            probe.mask,
+            probe.offsets,
+            *candidates,
+            pair_probe[share],
+            pair_cand[share],
+            *config,
+        )
+
+    threads = min(_threads(), pair_probe.size // _PAIRS_PER_THREAD)
+    if threads <= 1:
+        return run(slice(None))
+    # interleaved, so that each thread gets a like mix of subjects and fingers
+    shares = [np.arange(t, pair_probe.size, threads) for t in range(threads)]
+    futures = [_pool().submit(run, share) for share in shares[1:]]
+    out = np.empty(pair_probe.size)
+    out[shares[0]] = run(shares[0])
+    for share, future in zip(shares[1:], futures, strict=True):
+        out[share] = future.result()
+    return out
+
+
+@functools.cache
+def _threads() -> int:
+    """Threads a search verifies on: Numba's own count (``NUMBA_NUM_THREADS``, by default the
+    CPUs this process may run on)."""
+    configured: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+    return max(1, configured)
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The threads that verify beside the searching one, started by the first search that
+    needs them; one pool per process, since a forked child inherits none of the threads."""
+    with _pools_lock:
+        pool = _pools.get(os.getpid())
+        if pool is None:
+            pool = ThreadPoolExecutor(_threads() - 1, thread_name_prefix="liaison-verify")
+            _pools[os.getpid()] = pool
+        return pool
+
+
+def _batches(shortlist: list[int], first: int) -> Iterator[list[int]]:
+    """The first ``first`` subjects of the shortlist, then the rest in one batch. Retrieval
+    ranks a ten-print's mate first (200 of 200 at 10,000 identities), so the first batch
+    settles mated searches; the rest is one batch, which spreads evenly over the threads."""
+    head = max(first, 1)
+    yield shortlist[:head]
+    if shortlist[head:]:
+        yield shortlist[head:]
+
+
+def _pack_minutiae(templates: list[FingerTemplate]) -> _Minutiae:
     counts = np.array([t.count for t in templates], dtype=np.int64)
     off = np.zeros(len(templates) + 1, dtype=np.int64)
     np.cumsum(counts, out=off[1:])
@@ -302,16 +446,26 @@ def _pack_minutiae(templates: list[FingerTemplate]) -> tuple[F64, F64, I64]:
     return xy, th, off
 
 
-def _pack_cylinders(
-    cyl: list[mcc.Cylinders], params: mcc.MccParams
-) -> tuple[F64, F64, npt.NDArray[np.uint64], npt.NDArray[np.uint64], I64]:
+@dataclass(frozen=True, slots=True)
+class _Packed:
+    """Cylinders of several fingers, concatenated: finger ``i`` owns rows
+    ``offsets[i]:offsets[i + 1]``."""
+
+    xy: F64
+    angle: F64
+    bits: U64
+    mask: U64
+    offsets: I64
+
+
+def _pack_cylinders(cyl: list[mcc.Cylinders]) -> _Packed:
     off = np.zeros(len(cyl) + 1, dtype=np.int64)
     np.cumsum([c.count for c in cyl], out=off[1:])
-    words = params.words
-    return (
-        np.ascontiguousarray(np.concatenate([c.xy for c in cyl]).reshape(-1, 2)),
-        np.ascontiguousarray(np.concatenate([c.angle for c in cyl])),
-        np.ascontiguousarray(np.concatenate([c.bits for c in cyl]).reshape(-1, words)),
-        np.ascontiguousarray(np.concatenate([c.mask for c in cyl]).reshape(-1, words)),
-        off,
+    words = cyl[0].bits.shape[1] if cyl else 0
+    return _Packed(
+        xy=np.ascontiguousarray(np.concatenate([c.xy for c in cyl]).reshape(-1, 2)),
+        angle=np.ascontiguousarray(np.concatenate([c.angle for c in cyl])),
+        bits=np.ascontiguousarray(np.concatenate([c.bits for c in cyl]).reshape(-1, words)),
+        mask=np.ascontiguousarray(np.concatenate([c.mask for c in cyl]).reshape(-1, words)),
+        offsets=off,
     )

@@ -34,6 +34,10 @@ class IndexParams:
     lists_per_sqrt: float = 4.0  # IVF lists = lists_per_sqrt * sqrt(rows)
     nprobe_fraction: float = 0.08  # share of the IVF lists visited by each query
     train_sample: int = 100_000  # codes used to train the IVF quantiser
+    # OpenMP threads per search. A search sends one code per call, which faiss cannot split
+    # usefully; more threads only spin, and on a busy machine that cost ~80-250 ms of CPU per
+    # ten-print search against ~1 ms on one thread (bench/ten_print_scaling.py, 2 cores).
+    search_threads: int = 1
 
 
 class CodeIndex:
@@ -93,7 +97,13 @@ class CodeIndex:
                 np.full((q.shape[0], k), -1, dtype=np.int64),
                 np.zeros((q.shape[0], k), np.int32),
             )
-        dist, rows = idx.search(q, min(k, int(idx.ntotal)))
+        # the OpenMP thread count is per calling thread: other threads' searches are unaffected
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(self.params.search_threads)
+        try:
+            dist, rows = idx.search(q, min(k, int(idx.ntotal)))
+        finally:
+            faiss.omp_set_num_threads(threads)
         return rows.astype(np.int64), dist.astype(np.int32)
 
     def save(self, directory: Path) -> None:

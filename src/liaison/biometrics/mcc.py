@@ -58,6 +58,9 @@ I64 = npt.NDArray[np.int64]
 _NEGLIGIBLE = 1e-9
 # bins of the vote for the rotation between two templates (10 degrees each)
 _ROTATION_BINS = 36
+# pixels: a cell centre this far inside an interval the encoder computes lies inside it,
+# whatever the rounding; nearer ones are tested exactly
+_SURE = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +222,174 @@ def _near_hull(px: float, py: float, hull: F64, omega: float) -> bool:
 
 
 @nb.njit(cache=True)
+def _hull_edges(hull: F64) -> F64:
+    """Each edge of a counter-clockwise hull as a row (nx, ny, c, length, a): (nx, ny) is its
+    outward unit normal, so that ``nx * x + ny * y - c`` is how far (x, y) lies past the edge's
+    line, and ``-ny * x + nx * y - a`` is how far along the edge (x, y) projects from its first
+    vertex. No rows for a hull of fewer than three vertices or with an edge of no length:
+    ``_near_hull`` alone handles those."""
+    h = hull.shape[0]
+    out = np.empty((h if h >= 3 else 0, 5))
+    for i in range(out.shape[0]):
+        ax, ay = hull[i, 0], hull[i, 1]
+        ex, ey = hull[(i + 1) % h, 0] - ax, hull[(i + 1) % h, 1] - ay
+        length = math.sqrt(ex * ex + ey * ey)
+        if length == 0.0:
+            return np.empty((0, 5))
+        nx, ny = ey / length, -ex / length
+        out[i, 0] = nx
+        out[i, 1] = ny
+        out[i, 2] = nx * ax + ny * ay
+        out[i, 3] = length
+        out[i, 4] = -ny * ax + nx * ay
+    return out
+
+
+@nb.njit(cache=True)
+def _row_span(
+    row_across: F64, row_along: F64, across: F64, along: F64, hull_edges: F64, omega: float
+) -> tuple[float, float]:
+    """Where a row of cells, a line ``oy -> (row_across + across[:, 2] * oy, row_along +
+    along[:, 2] * oy)`` in each edge's (across, along) frame, runs within ``omega`` of the
+    hull: an interval of ``oy``, empty when ``lo > hi``.
+
+    The hull grown by omega is the union of one capsule per edge (a band of half-width omega
+    along the edge, and a disc at its first vertex), and convex, so the row meets it on one
+    interval: from the least entry into a capsule to the greatest exit.
+    """
+    lo, hi = math.inf, -math.inf
+    for e in range(hull_edges.shape[0]):
+        a0, av = row_across[e], across[e, 2]
+        t0, tv = row_along[e], along[e, 2]
+        # the disc at the first vertex: (a0 + av oy)^2 + (t0 + tv oy)^2 <= omega^2, and
+        # av^2 + tv^2 = 1 since the row's direction is a unit vector
+        b = a0 * av + t0 * tv
+        disc = b * b - (a0 * a0 + t0 * t0 - omega * omega)
+        if disc >= 0.0:
+            root = math.sqrt(disc)
+            lo = min(lo, -b - root)
+            hi = max(hi, -b + root)
+        # the band: |a0 + av oy| <= omega and 0 <= t0 + tv oy <= length
+        band_lo, band_hi = -math.inf, math.inf
+        if av != 0.0:
+            x, y = (-omega - a0) / av, (omega - a0) / av
+            band_lo, band_hi = max(band_lo, min(x, y)), min(band_hi, max(x, y))
+        elif abs(a0) > omega:
+            continue
+        if tv != 0.0:
+            x, y = -t0 / tv, (hull_edges[e, 3] - t0) / tv
+            band_lo, band_hi = max(band_lo, min(x, y)), min(band_hi, max(x, y))
+        elif t0 < 0.0 or t0 > hull_edges[e, 3]:
+            continue
+        if band_lo <= band_hi:
+            lo = min(lo, band_lo)
+            hi = max(hi, band_hi)
+    return lo, hi
+
+
+@nb.njit(cache=True)
+def _near_hull_edges(px: float, py: float, hull: F64, hull_edges: F64, omega: float) -> bool:
+    """``_near_hull`` through the hull's edge table (``_hull_edges``), without its modulo
+    arithmetic and divisions: the same answer but at rounding, for many points of one hull."""
+    if hull_edges.shape[0] == 0:
+        return _near_hull(px, py, hull, omega)
+    # inside (past no edge line), or within omega of one of the edges the point lies past: the
+    # nearest point of a convex hull to a point outside lies on such an edge
+    best = -1.0
+    for e in range(hull_edges.shape[0]):
+        nx, ny = hull_edges[e, 0], hull_edges[e, 1]
+        a = nx * px + ny * py - hull_edges[e, 2]
+        if a <= 0.0:
+            continue
+        t = -ny * px + nx * py - hull_edges[e, 4]
+        over = max(0.0, -t, t - hull_edges[e, 3])
+        d2 = a * a + over * over
+        best = d2 if best < 0.0 else min(best, d2)
+    return best <= omega * omega
+
+
+@nb.njit(cache=True, inline="always")
+def _cell_span(at: float, reach: float, delta_s: float, ns: int) -> tuple[int, int]:
+    """Cell indices, as range bounds, whose centres may lie within ``reach`` of ``at`` along one
+    axis of a cylinder (a cell wider each side, against rounding)."""
+    first = (at - reach) / delta_s + (ns - 1) / 2.0
+    last = (at + reach) / delta_s + (ns - 1) / 2.0
+    return max(0, math.floor(first)), min(ns, math.ceil(last) + 1)
+
+
+@nb.njit(cache=True, inline="always")
+def _put_bits(words: U64, first: int, pattern: np.uint64, width: int) -> None:
+    """OR the low ``width`` bits of ``pattern`` into the bit string ``words`` from bit
+    ``first`` on (``width`` at most 64)."""
+    w = first >> 6
+    offset = first & 63
+    words[w] |= pattern << np.uint64(offset)
+    if offset + width > 64:
+        words[w + 1] |= pattern >> np.uint64(64 - offset)
+
+
+@nb.njit(cache=True)
+def _valid_cells(
+    cell_ok: npt.NDArray[np.bool_],
+    mx: float,
+    my: float,
+    cos_t: float,
+    sin_t: float,
+    centre: F64,
+    radius: float,
+    omega: float,
+    hull: F64,
+    hull_edges: F64,
+    across: F64,
+    along: F64,
+    row_across: F64,
+    row_along: F64,
+) -> int:
+    """Mark in ``cell_ok`` the cells of the cylinder at (mx, my), turned by (cos_t, sin_t),
+    that lie in its disc and within ``omega`` of the hull; return how many. ``across`` and
+    ``along`` hold each edge's coordinates of the cell centres as linear functions of the
+    cell's offsets (at the minutia, per unit of ox, per unit of oy)."""
+    edges = hull_edges.shape[0]
+    valid_cells = 0
+    for i in range(centre.shape[0]):
+        ox = centre[i]
+        for e in range(edges):
+            row_across[e] = across[e, 0] + across[e, 1] * ox
+            row_along[e] = along[e, 0] + along[e, 1] * ox
+        # the cells within omega of the hull form one run along the row (the hull grown by
+        # omega is convex); its ends are settled exactly, cells at them measured again
+        lo, hi = _row_span(row_across, row_along, across, along, hull_edges, omega)
+        for j in range(centre.shape[0]):
+            oy = centre[j]
+            ok = False
+            if ox * ox + oy * oy <= radius * radius:
+                if edges == 0:
+                    ok = _near_hull(
+                        mx + cos_t * ox - sin_t * oy, my + sin_t * ox + cos_t * oy, hull, omega
+                    )
+                elif lo + _SURE < oy < hi - _SURE:
+                    ok = True
+                elif lo - _SURE <= oy <= hi + _SURE:
+                    # inside the hull (past no edge), or within omega of it: of the
+                    # squared distances to the edges (segments, not lines) the cell lies
+                    # past, the least is its distance to the hull, as _near_hull measures
+                    best = -1.0
+                    for e in range(edges):
+                        a = row_across[e] + across[e, 2] * oy
+                        if a <= 0.0:
+                            continue
+                        t = row_along[e] + along[e, 2] * oy
+                        over = max(0.0, -t, t - hull_edges[e, 3])
+                        d2 = a * a + over * over
+                        best = d2 if best < 0.0 else min(best, d2)
+                    ok = best <= omega * omega
+            cell_ok[i, j] = ok
+            if ok:
+                valid_cells += 1
+    return valid_cells
+
+
+@nb.njit(cache=True)
 def _encode(
     xy: F64,
     theta: F64,
@@ -232,6 +403,21 @@ def _encode(
     min_vc: float,
     min_m: int,
 ) -> tuple[npt.NDArray[np.bool_], U64, U64]:
+    """One cylinder per minutia: (valid, bits, mask); the rows of invalid cylinders are
+    not filled in (callers drop them).
+
+    The cells are those of the paper; the work is ordered to skip what cannot matter, and
+    none of it changes a cell beyond rounding (the FVC2002 B templates encode bit for bit as
+    the direct per-cell loop did, at 2.5 times the speed):
+
+    - validity first: a cylinder with too few valid cells costs nothing more;
+    - validity by rows: the valid cells of a row form one run, whose ends are found once per
+      row; only cells at an end are measured one by one;
+    - each neighbour adds to the cells within its 3-sigma cutoff only, rather than each cell
+      scanning every neighbour, and in the cylinder's own frame its spatial Gaussian is
+      separable: two short rows of exponentials instead of one per cell;
+    - bits are packed a row of cells (up to 64) at a time.
+    """
     n = xy.shape[0]
     words = (ns * ns * nd + 63) // 64
     bits = np.zeros((n, words), dtype=np.uint64)
@@ -246,17 +432,36 @@ def _encode(
     norm_s = 1.0 / (sigma_s * math.sqrt(2.0 * math.pi))
     inv_2s2 = 1.0 / (2.0 * sigma_s * sigma_s)
     erf_scale = 1.0 / (sigma_d * math.sqrt(2.0))
-    cutoff2 = (3.0 * sigma_s) ** 2
+    cutoff = 3.0 * sigma_s
+    cutoff2 = cutoff**2
+    # cell (i, j) is centred at (centre[i], centre[j]) in the cylinder's frame
+    centre = np.empty(ns)
+    for i in range(ns):
+        centre[i] = delta_s * (i - (ns - 1) / 2.0)
     # cells whose centre lies inside the cylinder's disc: the denominator of min_vc
+    in_disc = np.zeros((ns, ns), dtype=np.bool_)
     disc_cells = 0
     for i in range(ns):
         for j in range(ns):
-            ox = delta_s * (i - (ns - 1) / 2.0)
-            oy = delta_s * (j - (ns - 1) / 2.0)
-            if ox * ox + oy * oy <= radius * radius:
+            if centre[i] * centre[i] + centre[j] * centre[j] <= radius * radius:
+                in_disc[i, j] = True
                 disc_cells += 1
+    hull_edges = _hull_edges(hull)
+    edges = hull_edges.shape[0]
+    across = np.empty((edges, 3))  # per edge: at the minutia, per unit of ox, per unit of oy
+    along = np.empty((edges, 3))
+    row_across = np.empty(edges)
+    row_along = np.empty(edges)
     neigh = np.empty(n, dtype=np.int64)
-    contrib_d = np.empty((n, nd))
+    nu = np.empty(n)  # neighbours in the cylinder's frame
+    nv = np.empty(n)
+    cell_ok = np.zeros((ns, ns), dtype=np.bool_)
+    acc = np.empty((ns, ns, nd))
+    gu = np.empty(ns)
+    gv = np.empty(ns)
+    du2 = np.empty(ns)
+    dv2 = np.empty(ns)
+    contrib_d = np.empty(nd)
     for m in range(n):
         mx, my, mt = xy[m, 0], xy[m, 1], theta[m]
         cos_t, sin_t = math.cos(mt), math.sin(mt)
@@ -267,47 +472,103 @@ def _encode(
             dx, dy = xy[t, 0] - mx, xy[t, 1] - my
             if dx * dx + dy * dy <= reach * reach:
                 neigh[nn] = t
-                dtheta = _angle_diff(mt, theta[t])
-                for k in range(nd):
-                    phi_k = -math.pi + (k + 0.5) * delta_d
-                    alpha = _angle_diff(phi_k, dtheta)
-                    contrib_d[nn, k] = 0.5 * (
-                        math.erf((alpha + delta_d / 2.0) * erf_scale)
-                        - math.erf((alpha - delta_d / 2.0) * erf_scale)
-                    )
+                nu[nn] = cos_t * dx + sin_t * dy
+                nv[nn] = -sin_t * dx + cos_t * dy
                 nn += 1
         if nn < min_m:
             continue
-        valid_cells = 0
-        acc = np.empty(nd)
-        for i in range(ns):
-            for j in range(ns):
-                ox = delta_s * (i - (ns - 1) / 2.0)
-                oy = delta_s * (j - (ns - 1) / 2.0)
-                if ox * ox + oy * oy > radius * radius:
-                    continue
-                px = mx + cos_t * ox - sin_t * oy
-                py = my + sin_t * ox + cos_t * oy
-                if not _near_hull(px, py, hull, omega):
-                    continue
-                valid_cells += 1
-                acc[:] = 0.0
-                for q in range(nn):
-                    t = neigh[q]
-                    dx, dy = xy[t, 0] - px, xy[t, 1] - py
-                    d2 = dx * dx + dy * dy
-                    if d2 > cutoff2:
+        # across an edge and along it, a cell centre's coordinates are linear in its offsets
+        for e in range(edges):
+            nx, ny = hull_edges[e, 0], hull_edges[e, 1]
+            across[e, 0] = nx * mx + ny * my - hull_edges[e, 2]
+            across[e, 1] = nx * cos_t + ny * sin_t
+            across[e, 2] = ny * cos_t - nx * sin_t
+            along[e, 0] = -ny * mx + nx * my - hull_edges[e, 4]
+            along[e, 1] = -ny * cos_t + nx * sin_t
+            along[e, 2] = ny * sin_t + nx * cos_t
+        # a minutia this deep inside the hull has every cell of its disc within omega of it
+        past = -math.inf
+        for e in range(edges):
+            past = max(past, across[e, 0])
+        if edges > 0 and radius - omega + _SURE <= -past:
+            cell_ok[:] = in_disc
+            valid_cells = disc_cells
+        else:
+            valid_cells = _valid_cells(
+                cell_ok,
+                mx,
+                my,
+                cos_t,
+                sin_t,
+                centre,
+                radius,
+                omega,
+                hull,
+                hull_edges,
+                across,
+                along,
+                row_across,
+                row_along,
+            )
+        if valid_cells < min_vc * disc_cells:
+            continue
+        valid[m] = True
+        acc[:] = 0.0
+        for q in range(nn):
+            # section k gathers the Gaussian's mass between its two edges; neighbouring
+            # sections share an edge, except where the angle folds round
+            alpha0 = _angle_diff(-math.pi + 0.5 * delta_d, _angle_diff(mt, theta[neigh[q]]))
+            shared_edge = 0.0
+            folded = False
+            for k in range(nd):
+                alpha = alpha0 + k * delta_d
+                folds = alpha >= math.pi
+                if folds:
+                    alpha -= 2.0 * math.pi
+                upper = math.erf((alpha + delta_d / 2.0) * erf_scale)
+                if k == 0 or folds != folded:
+                    shared_edge = math.erf((alpha - delta_d / 2.0) * erf_scale)
+                contrib_d[k] = 0.5 * (upper - shared_edge)
+                shared_edge = upper
+                folded = folds
+            # the cells within the cutoff lie in a box of about 2 * 3 sigma around the
+            # neighbour (one cell more each side, against rounding); the test below is exact
+            i_lo, i_hi = _cell_span(nu[q], cutoff, delta_s, ns)
+            j_lo, j_hi = _cell_span(nv[q], cutoff, delta_s, ns)
+            for i in range(i_lo, i_hi):
+                d = nu[q] - centre[i]
+                du2[i] = d * d
+                gu[i] = math.exp(-du2[i] * inv_2s2)
+            for j in range(j_lo, j_hi):
+                d = nv[q] - centre[j]
+                dv2[j] = d * d
+                gv[j] = math.exp(-dv2[j] * inv_2s2)
+            # invalid cells gather contributions too, unread: cheaper than testing each
+            for i in range(i_lo, i_hi):
+                room = cutoff2 - du2[i]
+                for j in range(j_lo, j_hi):
+                    if dv2[j] > room:
                         continue
-                    cs = norm_s * math.exp(-d2 * inv_2s2)
+                    cs = norm_s * gu[i] * gv[j]
                     for k in range(nd):
-                        acc[k] += cs * contrib_d[q, k]
+                        acc[i, j, k] += cs * contrib_d[k]
+        # cell (i, j) of section k is bit k * ns * ns + i * ns + j: up to 64 cells of a row
+        # at a time
+        for i in range(ns):
+            for j0 in range(0, ns, 64):
+                width = min(64, ns - j0)
+                row_ok = np.uint64(0)
+                for j in range(width):
+                    row_ok |= np.uint64(cell_ok[i, j0 + j]) << np.uint64(j)
+                if row_ok == 0:
+                    continue
                 for k in range(nd):
-                    idx = k * ns * ns + i * ns + j
-                    bit = np.uint64(1) << np.uint64(idx & 63)
-                    mask[m, idx >> 6] |= bit
-                    if acc[k] >= mu_psi:
-                        bits[m, idx >> 6] |= bit
-        valid[m] = valid_cells >= min_vc * disc_cells
+                    row_on = np.uint64(0)
+                    for j in range(width):
+                        row_on |= np.uint64(acc[i, j0 + j, k] >= mu_psi) << np.uint64(j)
+                    first = k * ns * ns + i * ns + j0
+                    _put_bits(mask[m], first, row_ok, width)
+                    _put_bits(bits[m], first, row_on & row_ok, width)
     return valid, bits, mask
 
 
@@ -570,6 +831,8 @@ def _global_score(
         return 0.0
     hull_a = _convex_hull(xa)
     hull_b = _convex_hull(xb)
+    edges_a = _hull_edges(hull_a)
+    edges_b = _hull_edges(hull_b)
     best = 0.0
     bx = np.empty(nb_)
     by = np.empty(nb_)
@@ -606,14 +869,14 @@ def _global_score(
         # minutiae of each template that fall inside the other's (aligned) hull
         in_a = 0
         for j in range(nb_):
-            if _near_hull(bx[j], by[j], hull_a, hull_margin):
+            if _near_hull_edges(bx[j], by[j], hull_a, edges_a, hull_margin):
                 in_a += 1
         in_b = 0
         for i in range(na):
             dx, dy = xa[i, 0] - xa[a0, 0], xa[i, 1] - xa[a0, 1]
             qx = xb[b0, 0] + c * dx + s_ * dy
             qy = xb[b0, 1] - s_ * dx + c * dy
-            if _near_hull(qx, qy, hull_b, hull_margin):
+            if _near_hull_edges(qx, qy, hull_b, edges_b, hull_margin):
                 in_b += 1
         denom = max(float(in_a), min_overlap) * max(float(in_b), min_overlap)
         score = min(1.0, paired * paired / denom)
@@ -700,12 +963,12 @@ def _score_pairs(
     return out
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def _encode_score_pairs(
     p_xy: F64,
     p_th: F64,
-    p_bits: npt.NDArray[np.uint64],
-    p_mask: npt.NDArray[np.uint64],
+    p_bits: U64,
+    p_mask: U64,
     p_off: I64,
     c_xy: F64,
     c_th: F64,
@@ -715,14 +978,19 @@ def _encode_score_pairs(
     enc: F64,
     cfg: F64,
 ) -> F64:
-    """Encode each candidate finger and score it against its probe finger, on all cores.
+    """Encode each candidate finger and score it against its probe finger.
 
     Probe ``pair_probe[k]`` (already encoded) meets raw candidate ``pair_cand[k]``; ``enc``
     packs the encoding parameters in ``_encode``'s order. Defined here, not beside its caller in
     ``identification``, so that Numba's per-file cache is invalidated when ``_score`` changes.
+
+    It runs on the calling thread and releases the GIL, so callers spread pairs over threads of
+    their own. Numba's ``parallel=True`` did that job before, but its OpenMP threads spin for
+    milliseconds after each parallel region before they sleep (libgomp's default wait policy):
+    about 10% more CPU per ten-print search, and twice as much for a mated one.
     """
     out = np.zeros(pair_probe.shape[0])
-    for k in nb.prange(pair_probe.shape[0]):
+    for k in range(pair_probe.shape[0]):
         p = pair_probe[k]
         c = pair_cand[k]
         xy = c_xy[c_off[c] : c_off[c + 1]]

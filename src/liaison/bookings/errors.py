@@ -9,6 +9,7 @@ __all__ = [
     "NotReviewable",
     "OutsideAgency",
     "UnknownBooking",
+    "WrongAgency",
 ]
 
 
@@ -30,6 +31,10 @@ class UnknownBooking(BookingError):
 
 class OutsideAgency(BookingError):
     """The booking belongs to another agency than the one asking."""
+
+
+class WrongAgency(BookingError):
+    """A jail submitted a booking in another agency's name."""
 
 
 class NotReviewable(BookingError):

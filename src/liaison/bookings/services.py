@@ -165,9 +165,10 @@ def submit_booking(
         earlier = uow.bookings.by_tcn(submission.tcn)
         if earlier is not None:
             if earlier.body_digest != digest:
+                # the earlier booking may be another agency's: name nothing of it
                 raise DuplicateTcn(
-                    f"TCN {submission.tcn} was already submitted with a different body "
-                    f"(booking {earlier.booking_id}); a new submission needs a new TCN"
+                    f"TCN {submission.tcn} was already submitted with a different body; "
+                    "a new submission needs a new TCN"
                 )
             return Submitted(earlier, created=False)
         booking = Booking(

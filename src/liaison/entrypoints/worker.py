@@ -24,6 +24,7 @@ __all__ = ["Worker"]
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 120.0
+MAX_ATTEMPTS = 10  # a job failing this often is given up (kept, with its error)
 LAPSE_CHECK_EVERY = timedelta(seconds=30)
 
 
@@ -44,16 +45,29 @@ class Worker:
             self._run(job)
         except Exception as exc:
             log.exception("job %s (%s %s) failed", job.job_id, job.kind, job.key)
-            retry = self.c.clock() + timedelta(seconds=min(300, 5 * 2**job.attempts))
+            # back off, and after MAX_ATTEMPTS leave the job failed for a person to look at
+            retry = (
+                self.c.clock() + timedelta(seconds=min(300, 5 * 2**job.attempts))
+                if job.attempts < MAX_ATTEMPTS
+                else None
+            )
             with self.c.uow() as uow:
                 uow.jobs.fail(job, error=f"{type(exc).__name__}: {exc}", retry_at=retry)
                 uow.commit()
         return True
 
     def run(self, stop: threading.Event, *, idle_wait: float = 0.2) -> None:
-        """Work until ``stop`` is set, sleeping ``idle_wait`` seconds when the queue is empty."""
+        """Work until ``stop`` is set, sleeping ``idle_wait`` seconds when the queue is empty
+        or the store cannot be reached (an error is logged, and the worker carries on)."""
         while not stop.is_set():
-            if not self.run_once():
+            try:
+                busy = self.run_once()
+            except Exception:
+                # e.g. the database locked or restarting: a worker that stopped here would leave
+                # every later booking unidentified and every 48-hour hold unchecked
+                log.exception("worker %s could not take a job; trying again", self.name)
+                busy = False
+            if not busy:
                 stop.wait(idle_wait)
 
     def _run(self, job: Job) -> None:
@@ -81,6 +95,11 @@ class Worker:
         if now < self._next_lapse_check:
             return
         self._next_lapse_check = now + LAPSE_CHECK_EVERY
-        lapsed = detainers.lapse_overdue(uow=self.c.uow(), now=now)
+        try:
+            lapsed = detainers.lapse_overdue(uow=self.c.uow(), now=now)
+        except Exception:
+            # a failed check must not stop the queue; the next one is LAPSE_CHECK_EVERY away
+            log.exception("the 48-hour check failed; it runs again in %s", LAPSE_CHECK_EVERY)
+            return
         if lapsed:
             log.info("lapsed %d detainers whose 48-hour hold ran out", len(lapsed))

@@ -124,10 +124,12 @@ def build_spine_world(
     rng = np.random.default_rng(seed)
     with c.uow() as uow:
         known = uow.identities.count()
-    for i in range(known, identities):
-        identity_services.enroll_identity(
-            uow=c.uow(), identity=_person(i, rng), actor="synth", at=at
-        )
+    people = [_person(i, rng) for i in range(identities)][known:]
+    for start in range(0, len(people), ENROLL_BATCH):
+        batch = people[start : start + ENROLL_BATCH]
+        identity_services.enroll_identities(uow=c.uow(), identities=batch, actor="synth", at=at)
+        if progress is not None:
+            progress("identities", known + start + len(batch), identities)
     jurisdictions.load_reference(uow=c.uow(), at=at, actor="synth")
     for ori, name, fips, kind in AGENCIES:
         jurisdictions.register_agency(

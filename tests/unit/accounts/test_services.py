@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from tests.unit.accounts.fakes import FakeAccountsUnitOfWork
+from tests.fakes import FakeUnitOfWork
 
 from liaison.accounts import services
 from liaison.accounts.errors import (
@@ -35,15 +35,15 @@ ORI = "TX2270000"
 
 
 @pytest.fixture
-def uow() -> FakeAccountsUnitOfWork:
-    return FakeAccountsUnitOfWork()
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
 
 
-def actions(uow: FakeAccountsUnitOfWork) -> list[str]:
+def actions(uow: FakeUnitOfWork) -> list[str]:
     return [e.action for e in uow.audit.rows]
 
 
-def add_officer(uow: FakeAccountsUnitOfWork, username: str = "alice") -> None:
+def add_officer(uow: FakeUnitOfWork, username: str = "alice") -> None:
     add_user(
         uow=uow,
         username=username,
@@ -57,7 +57,7 @@ def add_officer(uow: FakeAccountsUnitOfWork, username: str = "alice") -> None:
 # ---- add_user ----
 
 
-def test_add_user_stores_a_hash_and_audits(uow: FakeAccountsUnitOfWork) -> None:
+def test_add_user_stores_a_hash_and_audits(uow: FakeUnitOfWork) -> None:
     user = add_user(
         uow=uow,
         username="bob.smith",
@@ -99,9 +99,7 @@ def test_add_user_stores_a_hash_and_audits(uow: FakeAccountsUnitOfWork) -> None:
         ({"roles": ["booking_officer"], "ori": "tx1"}, "ori"),
     ],
 )
-def test_add_user_validates(
-    uow: FakeAccountsUnitOfWork, kwargs: dict[str, object], field: str
-) -> None:
+def test_add_user_validates(uow: FakeUnitOfWork, kwargs: dict[str, object], field: str) -> None:
     args: dict[str, object] = {
         "username": "carol",
         "password": PASSWORD,
@@ -117,12 +115,12 @@ def test_add_user_validates(
     assert uow.audit.rows == []
 
 
-def test_a_twelve_character_password_is_enough(uow: FakeAccountsUnitOfWork) -> None:
+def test_a_twelve_character_password_is_enough(uow: FakeUnitOfWork) -> None:
     add_user(uow=uow, username="dan", password="x" * 12, roles=["auditor"], actor="a", at=T0)
     assert authenticate(uow=uow, username="dan", password="x" * 12, at=T0).username == "dan"
 
 
-def test_usernames_are_unique(uow: FakeAccountsUnitOfWork) -> None:
+def test_usernames_are_unique(uow: FakeUnitOfWork) -> None:
     add_officer(uow)
     with pytest.raises(InvalidAccount, match="taken"):
         add_officer(uow)
@@ -132,7 +130,7 @@ def test_usernames_are_unique(uow: FakeAccountsUnitOfWork) -> None:
 # ---- authenticate and lockout ----
 
 
-def test_authenticate_succeeds_and_audits(uow: FakeAccountsUnitOfWork) -> None:
+def test_authenticate_succeeds_and_audits(uow: FakeUnitOfWork) -> None:
     add_officer(uow)
     user = authenticate(uow=uow, username="alice", password=PASSWORD, at=T0)
     assert user.username == "alice"
@@ -140,7 +138,7 @@ def test_authenticate_succeeds_and_audits(uow: FakeAccountsUnitOfWork) -> None:
     assert uow.audit.rows[-1].actor == "alice"
 
 
-def test_unknown_user_and_wrong_password_read_the_same(uow: FakeAccountsUnitOfWork) -> None:
+def test_unknown_user_and_wrong_password_read_the_same(uow: FakeUnitOfWork) -> None:
     add_officer(uow)
     with pytest.raises(InvalidCredentials) as unknown:
         authenticate(uow=uow, username="nobody", password=PASSWORD, at=T0)
@@ -152,7 +150,7 @@ def test_unknown_user_and_wrong_password_read_the_same(uow: FakeAccountsUnitOfWo
 
 
 def test_failed_logons_are_committed_although_authenticate_raises(
-    uow: FakeAccountsUnitOfWork,
+    uow: FakeUnitOfWork,
 ) -> None:
     add_officer(uow)
     for n in range(1, LOCKOUT_AFTER):
@@ -164,7 +162,7 @@ def test_failed_logons_are_committed_although_authenticate_raises(
         assert not user.locked
 
 
-def test_lockout_after_consecutive_failures(uow: FakeAccountsUnitOfWork) -> None:
+def test_lockout_after_consecutive_failures(uow: FakeUnitOfWork) -> None:
     add_officer(uow)
     for _ in range(LOCKOUT_AFTER - 1):
         with pytest.raises(InvalidCredentials):
@@ -182,7 +180,7 @@ def test_lockout_after_consecutive_failures(uow: FakeAccountsUnitOfWork) -> None
     assert json.loads(uow.audit.rows[-1].detail)["reason"] == "locked"
 
 
-def test_success_resets_the_failure_count(uow: FakeAccountsUnitOfWork) -> None:
+def test_success_resets_the_failure_count(uow: FakeUnitOfWork) -> None:
     add_officer(uow)
     for _ in range(LOCKOUT_AFTER - 1):
         with pytest.raises(InvalidCredentials):
@@ -197,7 +195,7 @@ def test_success_resets_the_failure_count(uow: FakeAccountsUnitOfWork) -> None:
     assert not uow.accounts.by_name["alice"].locked
 
 
-def test_unlock_user(uow: FakeAccountsUnitOfWork) -> None:
+def test_unlock_user(uow: FakeUnitOfWork) -> None:
     add_officer(uow)
     for _ in range(LOCKOUT_AFTER):
         with pytest.raises(AccountError):
@@ -213,7 +211,7 @@ def test_unlock_user(uow: FakeAccountsUnitOfWork) -> None:
         unlock_user(uow=uow, username="nobody", actor="admin", at=T0)
 
 
-def test_a_stronger_hasher_rehashes_on_the_next_logon(uow: FakeAccountsUnitOfWork) -> None:
+def test_a_stronger_hasher_rehashes_on_the_next_logon(uow: FakeUnitOfWork) -> None:
     add_officer(uow)
     old = uow.accounts.by_name["alice"].password_hash
     stronger = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=64, parallelism=1),))
@@ -233,7 +231,7 @@ def test_the_default_hasher_is_built_lazily() -> None:
 # ---- API keys ----
 
 
-def test_issue_and_authenticate_a_key(uow: FakeAccountsUnitOfWork) -> None:
+def test_issue_and_authenticate_a_key(uow: FakeUnitOfWork) -> None:
     key = issue_api_key(uow=uow, ori=ORI, label="county jail RMS", actor="admin", at=T0)
     prefix, key_id, secret = key.split("_", 2)
     assert prefix == "lsn"
@@ -251,17 +249,17 @@ def test_issue_and_authenticate_a_key(uow: FakeAccountsUnitOfWork) -> None:
     assert found.ori == ORI
 
 
-def test_issue_key_validates_the_ori(uow: FakeAccountsUnitOfWork) -> None:
+def test_issue_key_validates_the_ori(uow: FakeUnitOfWork) -> None:
     with pytest.raises(InvalidAccount, match="ori"):
         issue_api_key(uow=uow, ori="not an ori", label="", actor="admin", at=T0)
 
 
-def test_keys_are_distinct(uow: FakeAccountsUnitOfWork) -> None:
+def test_keys_are_distinct(uow: FakeUnitOfWork) -> None:
     keys = {issue_api_key(uow=uow, ori=ORI, label="", actor="a", at=T0) for _ in range(5)}
     assert len(keys) == 5
 
 
-def test_bad_keys_are_refused(uow: FakeAccountsUnitOfWork) -> None:
+def test_bad_keys_are_refused(uow: FakeUnitOfWork) -> None:
     key = issue_api_key(uow=uow, ori=ORI, label="", actor="admin", at=T0)
     _, key_id, secret = key.split("_", 2)
     wrong_secret = f"lsn_{key_id}_{'A' * 43}"
@@ -271,7 +269,7 @@ def test_bad_keys_are_refused(uow: FakeAccountsUnitOfWork) -> None:
             authenticate_key(uow=uow, key=bad)
 
 
-def test_refusals_are_audited_when_the_time_is_given(uow: FakeAccountsUnitOfWork) -> None:
+def test_refusals_are_audited_when_the_time_is_given(uow: FakeUnitOfWork) -> None:
     key = issue_api_key(uow=uow, ori=ORI, label="", actor="admin", at=T0)
     _, key_id, _ = key.split("_", 2)
     with pytest.raises(InvalidCredentials):
@@ -285,7 +283,7 @@ def test_refusals_are_audited_when_the_time_is_given(uow: FakeAccountsUnitOfWork
     assert "garbage" not in uow.audit.rows[-1].detail
 
 
-def test_revoked_keys_are_refused(uow: FakeAccountsUnitOfWork) -> None:
+def test_revoked_keys_are_refused(uow: FakeUnitOfWork) -> None:
     key = issue_api_key(uow=uow, ori=ORI, label="", actor="admin", at=T0)
     _, key_id, _ = key.split("_", 2)
     revoke_api_key(uow=uow, key_id=key_id, actor="admin", at=T0)
@@ -299,7 +297,7 @@ def test_revoked_keys_are_refused(uow: FakeAccountsUnitOfWork) -> None:
         revoke_api_key(uow=uow, key_id="nope", actor="admin", at=T0)
 
 
-def test_every_decision_leaves_an_intact_trail(uow: FakeAccountsUnitOfWork) -> None:
+def test_every_decision_leaves_an_intact_trail(uow: FakeUnitOfWork) -> None:
     add_officer(uow)
     with pytest.raises(InvalidCredentials):
         authenticate(uow=uow, username="alice", password="nope nope nope", at=T0)

@@ -5,7 +5,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.unit.audit.fakes import FakeAuditUnitOfWork
+from tests.fakes import FakeUnitOfWork
 
 from liaison.audit.chain import GENESIS
 from liaison.audit.errors import AuditError, AuditTrailBroken
@@ -17,7 +17,7 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def test_record_appends_but_does_not_commit() -> None:
-    uow = FakeAuditUnitOfWork()
+    uow = FakeUnitOfWork()
     with uow:
         entry = record(
             uow=uow,
@@ -35,7 +35,7 @@ def test_record_appends_but_does_not_commit() -> None:
 
 
 def test_recorded_entries_commit_with_the_callers_unit_of_work() -> None:
-    uow = FakeAuditUnitOfWork()
+    uow = FakeUnitOfWork()
     with uow:
         first = record(uow=uow, actor="alice", action="a", subject="s", purpose="p", at=T0)
         second = record(
@@ -58,7 +58,7 @@ def test_recorded_entries_commit_with_the_callers_unit_of_work() -> None:
 
 
 def test_verify_trail_reports_entries_and_breaks() -> None:
-    uow = FakeAuditUnitOfWork()
+    uow = FakeUnitOfWork()
     with uow:
         for i in range(4):
             record(
@@ -84,7 +84,7 @@ def test_verify_trail_reports_entries_and_breaks() -> None:
 
 
 def test_verify_trail_detects_truncation_given_the_expected_count() -> None:
-    uow = FakeAuditUnitOfWork()
+    uow = FakeUnitOfWork()
     with uow:
         for i in range(3):
             record(
@@ -105,7 +105,7 @@ def test_verify_trail_detects_truncation_given_the_expected_count() -> None:
 
 
 def test_empty_trail() -> None:
-    report = verify_trail(uow=FakeAuditUnitOfWork())
+    report = verify_trail(uow=FakeUnitOfWork())
     assert report.ok
     assert (report.entries, report.head_seq, report.head_hash) == (0, 0, GENESIS)
 

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import dataclasses
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from liaison.biometrics.codes import codes_of
+from liaison.biometrics import identification
+from liaison.biometrics.benchmark import ENROLL, PROBE, enroll_synthetic, probe_fingers
+from liaison.biometrics.codes import CodeParams, codes_of
 from liaison.biometrics.errors import CaptureError, EvaluationError
 from liaison.biometrics.gallery import Gallery, pack_fingers
 from liaison.biometrics.identification import (
@@ -17,7 +21,7 @@ from liaison.biometrics.identification import (
 )
 from liaison.biometrics.index import CodeIndex, IndexParams
 from liaison.biometrics.iso19794 import load_template
-from liaison.biometrics.model import FingerTemplate
+from liaison.biometrics.model import FingerPosition, FingerTemplate
 
 ENROLLED = range(101, 108)  # fingers 108-110 of each database stay out: non-mated probes
 
@@ -117,3 +121,93 @@ def test_probes_must_be_well_formed(
     t = fvc_all[(1, 101, 2)]
     with pytest.raises(CaptureError, match="each finger position once"):
         identifier.identify([t, t])
+
+
+# -- ten-print searches on a synthetic gallery ------------------------------------------------
+
+SEED = 11
+PEOPLE = 60
+
+
+@pytest.fixture(scope="module")
+def ten_print_gallery(tmp_path_factory: pytest.TempPathFactory) -> tuple[Gallery, CodeIndex]:
+    gallery = Gallery.create(tmp_path_factory.mktemp("tenprint") / "g", code_bytes=128)
+    enroll_synthetic(gallery, identities=PEOPLE, seed=SEED, workers=1)
+    return gallery, CodeIndex.build(gallery)
+
+
+def _ten_print_identifier(
+    gallery_and_index: tuple[Gallery, CodeIndex], search: SearchParams | None = None
+) -> Identifier:
+    gallery, index = gallery_and_index
+    return Identifier(gallery, index, Thresholds(match=0.03, possible=0.02), search=search)
+
+
+def test_a_conclusive_leader_ends_the_search_with_the_full_search_s_answer(
+    ten_print_gallery: tuple[Gallery, CodeIndex],
+) -> None:
+    quick = _ten_print_identifier(ten_print_gallery)
+    full = _ten_print_identifier(ten_print_gallery, SearchParams(conclusive=math.inf))
+    for person in range(0, PEOPLE, 6):
+        probe = probe_fingers(SEED, person, PROBE)
+        stopped, complete = quick.identify(probe), full.identify(probe)
+        assert len(stopped.candidates) == 1  # only the retrieval leader was verified
+        assert len(complete.candidates) == SearchParams().returned
+        assert stopped.best == complete.best
+        assert stopped.best is not None
+        assert stopped.best.subject == person
+        assert stopped.decision is complete.decision is Decision.MATCH
+
+
+def test_a_stranger_s_search_verifies_the_whole_shortlist(
+    ten_print_gallery: tuple[Gallery, CodeIndex],
+) -> None:
+    """Non-mated scores, which calibration reads, are those of a full verification."""
+    quick = _ten_print_identifier(ten_print_gallery)
+    full = _ten_print_identifier(ten_print_gallery, SearchParams(conclusive=math.inf))
+    for stranger in range(PEOPLE, PEOPLE + 4):
+        probe = probe_fingers(SEED, stranger, PROBE)
+        assert quick.identify(probe) == full.identify(probe)
+
+
+def test_fewer_fingers_need_a_higher_score_to_stop() -> None:
+    params = SearchParams()
+    bars = [params.conclusive_for(n) for n in (4, 6, 8, 10)]
+    assert bars == sorted(bars, reverse=True)
+    assert params.conclusive_for(10) == params.conclusive
+    # a search of one to three fingers always verifies its whole shortlist
+    assert params.conclusive_for(params.conclusive_fingers - 1) == math.inf
+    assert SearchParams(conclusive=math.inf).conclusive_for(10) == math.inf
+
+
+def test_retrieval_counts_every_finger_of_the_subjects_it_rescores(
+    ten_print_gallery: tuple[Gallery, CodeIndex],
+) -> None:
+    """With lists of two rows per finger, a person's own fingers rarely all make the lists;
+    recounted, an enrolled ten-print shares every bit of every finger with itself."""
+    weight = CodeParams().weight
+    narrow = _ten_print_identifier(ten_print_gallery, SearchParams(per_finger_k=2))
+    for person in range(0, PEOPLE, 10):
+        enrolled = probe_fingers(SEED, person, ENROLL)
+        retrieval = narrow._retrieve(enrolled)
+        assert retrieval[person] == weight * len(enrolled)
+        assert max(retrieval, key=lambda s: retrieval[s]) == person
+    unnumbered = [
+        dataclasses.replace(f, position=FingerPosition.UNKNOWN)
+        for f in probe_fingers(SEED, 3, ENROLL)[:1]
+    ]
+    # an unknown position counts the subject's best finger, here the same finger
+    assert narrow._retrieve(unnumbered)[3] == weight
+    assert len(narrow._retrieve(probe_fingers(SEED, 3, PROBE))) <= SearchParams().rescore
+
+
+def test_verifying_on_several_threads_changes_no_score(
+    ten_print_gallery: tuple[Gallery, CodeIndex], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = _ten_print_identifier(ten_print_gallery, SearchParams(conclusive=math.inf))
+    probes = [probe_fingers(SEED, p, PROBE) for p in (2, PEOPLE + 1)]
+    monkeypatch.setattr(identification, "_threads", lambda: 1)
+    alone = [full.identify(p) for p in probes]
+    monkeypatch.setattr(identification, "_threads", lambda: 3)
+    shared = [full.identify(p) for p in probes]
+    assert shared == alone

@@ -31,7 +31,7 @@ from hypothesis.stateful import (
     multiple,
     rule,
 )
-from tests.unit.detainers.fakes import FakeUnitOfWork
+from tests.fakes import FakeUnitOfWork
 
 from liaison.audit.chain import verify
 from liaison.detainers import lifecycle, services

@@ -4,7 +4,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from tests.unit.detainers.fakes import (
+from tests.fakes import (
     FailingAuditRepository,
     FakeAuditRepository,
     FakeIdentityRepository,

@@ -4,7 +4,7 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
-from tests.unit.identity.fakes import FakeIdentityUoW
+from tests.fakes import FakeIdentityRepository, FakeUnitOfWork
 
 from liaison.audit.services import verify_trail
 from liaison.identity import services
@@ -39,16 +39,16 @@ def person(identity_id: int = 42) -> Identity:
 
 
 @pytest.fixture
-def uow() -> FakeIdentityUoW:
-    return FakeIdentityUoW([person()])
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork(identities=FakeIdentityRepository([person()]))
 
 
 def test_enroll_adds_the_identity_and_audits_it() -> None:
-    uow = FakeIdentityUoW()
+    uow = FakeUnitOfWork()
     services.enroll_identity(uow=uow, identity=person(7), actor="clerk", at=AT)
     assert uow.identities.get(7) is not None
     assert uow.commits == 1
-    entry = uow.audit.trail[-1]
+    entry = uow.audit.rows[-1]
     assert (entry.actor, entry.action, entry.subject, entry.at) == (
         "clerk",
         "identity.enroll",
@@ -57,7 +57,7 @@ def test_enroll_adds_the_identity_and_audits_it() -> None:
     )
 
 
-def test_enrolling_a_taken_number_is_refused_and_leaves_no_trace(uow: FakeIdentityUoW) -> None:
+def test_enrolling_a_taken_number_is_refused_and_leaves_no_trace(uow: FakeUnitOfWork) -> None:
     other = person()
     other.names = [PersonName("Roe", "Bea")]
     with pytest.raises(DuplicateIdentity):
@@ -65,15 +65,15 @@ def test_enrolling_a_taken_number_is_refused_and_leaves_no_trace(uow: FakeIdenti
     stored = uow.identities.get(42)
     assert stored is not None
     assert stored.names == [PersonName("Doe", "Ana")]
-    assert uow.audit.trail == []
+    assert uow.audit.rows == []
 
 
-def test_get_identity_is_an_audited_read(uow: FakeIdentityUoW) -> None:
+def test_get_identity_is_an_audited_read(uow: FakeUnitOfWork) -> None:
     got = services.get_identity(
         uow=uow, identity_id=42, actor="officer1", purpose="booking review", at=AT
     )
     assert got.identity_id == 42
-    entry = uow.audit.trail[-1]
+    entry = uow.audit.rows[-1]
     assert (entry.actor, entry.action, entry.subject, entry.purpose) == (
         "officer1",
         "identity.read",
@@ -83,17 +83,17 @@ def test_get_identity_is_an_audited_read(uow: FakeIdentityUoW) -> None:
     assert uow.commits == 1
 
 
-def test_an_unknown_identity_is_refused(uow: FakeIdentityUoW) -> None:
+def test_an_unknown_identity_is_refused(uow: FakeUnitOfWork) -> None:
     with pytest.raises(UnknownIdentity, match="no identity 9"):
         services.get_identity(uow=uow, identity_id=9, actor="officer1", purpose="p", at=AT)
     with pytest.raises(UnknownIdentity):
         services.current_status(
             uow=uow, identity_id=9, on=AT.date(), actor="officer1", purpose="p", at=AT
         )
-    assert uow.audit.trail == []
+    assert uow.audit.rows == []
 
 
-def test_current_status_derives_and_audits_the_answer(uow: FakeIdentityUoW) -> None:
+def test_current_status_derives_and_audits_the_answer(uow: FakeUnitOfWork) -> None:
     before = services.current_status(
         uow=uow, identity_id=42, on=date(2012, 1, 1), actor="officer1", purpose="review", at=AT
     )
@@ -102,7 +102,7 @@ def test_current_status_derives_and_audits_the_answer(uow: FakeIdentityUoW) -> N
     )
     assert (before.category, before.lawful) == (StatusCategory.LPR, True)
     assert now.category is StatusCategory.CITIZEN_NATURALIZED
-    entry = uow.audit.trail[-1]
+    entry = uow.audit.rows[-1]
     assert entry.action == "identity.status"
     assert json.loads(entry.detail) == {
         "on": "2025-06-01",
@@ -112,8 +112,8 @@ def test_current_status_derives_and_audits_the_answer(uow: FakeIdentityUoW) -> N
 
 
 def test_a_not_citizen_ruling_resolves_the_listed_indicators() -> None:
-    uow = FakeIdentityUoW([person()])
-    uow.identities.by_id[42].events.pop()  # no naturalization: nothing on record
+    uow = FakeUnitOfWork(identities=FakeIdentityRepository([person()]))
+    uow.identities.items[42].events.pop()  # no naturalization: nothing on record
     ruling = services.rule_on_citizenship(
         uow=uow,
         identity_id=42,
@@ -132,7 +132,7 @@ def test_a_not_citizen_ruling_resolves_the_listed_indicators() -> None:
     assert unresolved_indicators(identity, birth_place="US") == ("us_place_of_birth",)
 
 
-def test_a_ruling_is_an_audited_decision(uow: FakeIdentityUoW) -> None:
+def test_a_ruling_is_an_audited_decision(uow: FakeUnitOfWork) -> None:
     services.rule_on_citizenship(
         uow=uow,
         identity_id=42,
@@ -142,7 +142,7 @@ def test_a_ruling_is_an_audited_decision(uow: FakeIdentityUoW) -> None:
         evidence="certificate of naturalization 123",
         at=AT,
     )
-    entry = uow.audit.trail[-1]
+    entry = uow.audit.rows[-1]
     assert (entry.actor, entry.action, entry.subject) == (
         "officer1",
         "identity.citizenship.rule",
@@ -155,7 +155,7 @@ def test_a_ruling_is_an_audited_decision(uow: FakeIdentityUoW) -> None:
     }
 
 
-def test_a_citizen_ruling_stands(uow: FakeIdentityUoW) -> None:
+def test_a_citizen_ruling_stands(uow: FakeUnitOfWork) -> None:
     def rule(finding: CitizenshipFinding) -> None:
         services.rule_on_citizenship(
             uow=uow,
@@ -174,7 +174,7 @@ def test_a_citizen_ruling_stands(uow: FakeIdentityUoW) -> None:
     assert identity is not None
     assert [r.finding for r in identity.citizenship_rulings] == [CITIZEN]
     assert unresolved_indicators(identity) == (RULED_CITIZEN,)
-    assert len(uow.audit.trail) == 1
+    assert len(uow.audit.rows) == 1
 
 
 @pytest.mark.parametrize(
@@ -188,7 +188,7 @@ def test_a_citizen_ruling_stands(uow: FakeIdentityUoW) -> None:
     ],
 )
 def test_an_invalid_ruling_is_refused_and_leaves_no_trace(
-    uow: FakeIdentityUoW,
+    uow: FakeUnitOfWork,
     finding: CitizenshipFinding,
     indicators: list[str],
     officer: str,
@@ -208,10 +208,10 @@ def test_an_invalid_ruling_is_refused_and_leaves_no_trace(
     identity = uow.identities.get(42)
     assert identity is not None
     assert identity.citizenship_rulings == []
-    assert uow.audit.trail == []
+    assert uow.audit.rows == []
 
 
-def test_a_ruling_on_an_unknown_identity_is_refused(uow: FakeIdentityUoW) -> None:
+def test_a_ruling_on_an_unknown_identity_is_refused(uow: FakeUnitOfWork) -> None:
     with pytest.raises(UnknownIdentity):
         services.rule_on_citizenship(
             uow=uow,
@@ -224,13 +224,13 @@ def test_a_ruling_on_an_unknown_identity_is_refused(uow: FakeIdentityUoW) -> Non
         )
 
 
-def test_the_entries_form_one_verifiable_chain(uow: FakeIdentityUoW) -> None:
+def test_the_entries_form_one_verifiable_chain(uow: FakeUnitOfWork) -> None:
     services.enroll_identity(uow=uow, identity=person(7), actor="clerk", at=AT)
     services.get_identity(uow=uow, identity_id=7, actor="officer1", purpose="review", at=AT)
     services.current_status(
         uow=uow, identity_id=42, on=AT.date(), actor="officer1", purpose="review", at=AT
     )
-    assert [e.seq for e in uow.audit.trail] == [1, 2, 3]
+    assert [e.seq for e in uow.audit.rows] == [1, 2, 3]
     report = verify_trail(uow=uow, expected_count=3)
     assert report.ok
 
@@ -247,20 +247,20 @@ def test_the_exported_names_are_pinned() -> None:
 
 
 def test_a_batch_enrolls_all_in_one_audited_transaction() -> None:
-    uow = FakeIdentityUoW()
+    uow = FakeUnitOfWork()
     added = services.enroll_identities(
         uow=uow, identities=[person(i) for i in (3, 4, 5)], actor="loader", at=AT
     )
     assert added == 3
     assert all(uow.identities.get(i) is not None for i in (3, 4, 5))
     assert uow.commits == 1
-    assert [e.action for e in uow.audit.trail] == ["identity.enroll_batch"]
+    assert [e.action for e in uow.audit.rows] == ["identity.enroll_batch"]
 
 
-def test_a_batch_with_a_taken_number_adds_none(uow: FakeIdentityUoW) -> None:
+def test_a_batch_with_a_taken_number_adds_none(uow: FakeUnitOfWork) -> None:
     with pytest.raises(DuplicateIdentity):
         services.enroll_identities(
             uow=uow, identities=[person(8), person(42)], actor="loader", at=AT
         )
     assert uow.identities.get(8) is None
-    assert uow.audit.trail == []
+    assert uow.audit.rows == []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import SHARED_DATA
-from tests.unit.jurisdictions.fakes import FakeJurisdictionsUnitOfWork
+from tests.fakes import FakeUnitOfWork
 
 from liaison.audit.chain import verify
 from liaison.jurisdictions.errors import (
@@ -35,19 +35,19 @@ AGREEMENTS = SHARED_DATA / "287g" / "agreements.csv"
 
 
 @pytest.fixture(scope="module")
-def loaded_template() -> FakeJurisdictionsUnitOfWork:
-    uow = FakeJurisdictionsUnitOfWork()
+def loaded_template() -> FakeUnitOfWork:
+    uow = FakeUnitOfWork()
     load_reference(uow=uow, at=T0, actor="pm")
     return uow
 
 
 @pytest.fixture
-def uow(loaded_template: FakeJurisdictionsUnitOfWork) -> FakeJurisdictionsUnitOfWork:
+def uow(loaded_template: FakeUnitOfWork) -> FakeUnitOfWork:
     return loaded_template.copy()
 
 
 def test_load_reference_stores_states_and_counties_once() -> None:
-    fresh = FakeJurisdictionsUnitOfWork()
+    fresh = FakeUnitOfWork()
     added = load_reference(uow=fresh, at=T0, actor="pm")
     places = fresh.jurisdictions.places
     assert added == len(places) > 3000
@@ -62,7 +62,7 @@ def test_load_reference_stores_states_and_counties_once() -> None:
     assert len(fresh.audit.rows) == 1
 
 
-def test_register_agency(uow: FakeJurisdictionsUnitOfWork) -> None:
+def test_register_agency(uow: FakeUnitOfWork) -> None:
     made = register_agency(
         uow=uow,
         ori="TX1010000",
@@ -105,14 +105,14 @@ def test_register_agency(uow: FakeJurisdictionsUnitOfWork) -> None:
     ],
 )
 def test_register_agency_validates(
-    uow: FakeJurisdictionsUnitOfWork, ori: str, fips: str, error: type[Exception], message: str
+    uow: FakeUnitOfWork, ori: str, fips: str, error: type[Exception], message: str
 ) -> None:
     with pytest.raises(error, match=message):
         register_agency(uow=uow, ori=ori, name="x", jurisdiction_fips=fips, actor="pm", at=T0)
     assert uow.jurisdictions.agencies() == []
 
 
-def test_an_ori_is_taken_once(uow: FakeJurisdictionsUnitOfWork) -> None:
+def test_an_ori_is_taken_once(uow: FakeUnitOfWork) -> None:
     register_agency(uow=uow, ori="TX1010000", name="A", jurisdiction_fips=HARRIS, actor="pm", at=T0)
     with pytest.raises(DuplicateAgency, match="'A'"):
         register_agency(
@@ -124,7 +124,7 @@ def test_an_ori_is_taken_once(uow: FakeJurisdictionsUnitOfWork) -> None:
         )
 
 
-def test_nebraska_oris_start_with_the_ncic_code(uow: FakeJurisdictionsUnitOfWork) -> None:
+def test_nebraska_oris_start_with_the_ncic_code(uow: FakeUnitOfWork) -> None:
     lancaster = "31109"
     made = register_agency(
         uow=uow, ori="NB0550000", name="Lancaster", jurisdiction_fips=lancaster, actor="pm", at=T0
@@ -132,35 +132,33 @@ def test_nebraska_oris_start_with_the_ncic_code(uow: FakeJurisdictionsUnitOfWork
     assert made.ori == "NB0550000"
 
 
-def test_state_agencies_register_on_the_state(uow: FakeJurisdictionsUnitOfWork) -> None:
+def test_state_agencies_register_on_the_state(uow: FakeUnitOfWork) -> None:
     made = register_agency(
         uow=uow, ori="FL0370000", name="FDLE", jurisdiction_fips="12", actor="pm", at=T0, jail=False
     )
     assert made.jail is False
 
 
-def test_unknown_agency(uow: FakeJurisdictionsUnitOfWork) -> None:
+def test_unknown_agency(uow: FakeUnitOfWork) -> None:
     with pytest.raises(UnknownAgency, match="TX9999999"):
         agency(uow=uow, ori="TX9999999")
 
 
-def test_cities_are_added_with_a_given_fips(uow: FakeJurisdictionsUnitOfWork) -> None:
+def test_cities_are_added_with_a_given_fips(uow: FakeUnitOfWork) -> None:
     houston = add_city(uow=uow, fips="4835000", name="Houston", actor="pm", at=T0)
     assert uow.jurisdictions.get_jurisdiction("4835000") == houston
     assert add_city(uow=uow, fips="4835000", name="Houston", actor="pm", at=T0) == houston
     with pytest.raises(InvalidJurisdiction, match="already"):
         add_city(uow=uow, fips="4835000", name="Dallas", actor="pm", at=T0)
     with pytest.raises(UnknownJurisdiction, match="state"):
-        add_city(
-            uow=FakeJurisdictionsUnitOfWork(), fips="4835000", name="Houston", actor="pm", at=T0
-        )
+        add_city(uow=FakeUnitOfWork(), fips="4835000", name="Houston", actor="pm", at=T0)
     made = register_agency(
         uow=uow, ori="TXHPD0000", name="Houston PD", jurisdiction_fips="4835000", actor="pm", at=T0
     )
     assert made.jurisdiction_fips == "4835000"
 
 
-def test_enact_policy(uow: FakeJurisdictionsUnitOfWork) -> None:
+def test_enact_policy(uow: FakeUnitOfWork) -> None:
     policy = DetainerPolicy(
         jurisdiction_fips=HARRIS,
         kind=PolicyKind.CRIMINAL_CRITERIA,
@@ -204,7 +202,7 @@ def test_enact_policy(uow: FakeJurisdictionsUnitOfWork) -> None:
     ],
 )
 def test_enact_policy_validates(
-    uow: FakeJurisdictionsUnitOfWork, policy: DetainerPolicy, error: type[Exception], message: str
+    uow: FakeUnitOfWork, policy: DetainerPolicy, error: type[Exception], message: str
 ) -> None:
     before = len(uow.audit.rows)
     with pytest.raises(error, match=message):
@@ -213,7 +211,7 @@ def test_enact_policy_validates(
     assert len(uow.audit.rows) == before
 
 
-def test_import_287g_is_idempotent_per_snapshot(uow: FakeJurisdictionsUnitOfWork) -> None:
+def test_import_287g_is_idempotent_per_snapshot(uow: FakeUnitOfWork) -> None:
     added = import_287g(uow=uow, path=AGREEMENTS, actor="pm", at=T0)
     assert added == 11257
     assert len(uow.jurisdictions.agreements(snapshot="2025-07-03 pm")) == 753
@@ -225,9 +223,7 @@ def test_import_287g_is_idempotent_per_snapshot(uow: FakeJurisdictionsUnitOfWork
     assert len(uow.jurisdictions.agreements()) == added
 
 
-def test_import_287g_adds_only_new_snapshots(
-    uow: FakeJurisdictionsUnitOfWork, tmp_path: Path
-) -> None:
+def test_import_287g_adds_only_new_snapshots(uow: FakeUnitOfWork, tmp_path: Path) -> None:
     lines = AGREEMENTS.read_text(encoding="utf-8").splitlines()
     header, rows = lines[0], lines[1:]
     first = [r for r in rows if r.startswith("2025-05-16 am")]
@@ -237,7 +233,7 @@ def test_import_287g_adds_only_new_snapshots(
     assert import_287g(uow=uow, path=AGREEMENTS, actor="pm", at=T0) == 11257 - 571
 
 
-def test_a_malformed_file_imports_nothing(uow: FakeJurisdictionsUnitOfWork, tmp_path: Path) -> None:
+def test_a_malformed_file_imports_nothing(uow: FakeUnitOfWork, tmp_path: Path) -> None:
     lines = AGREEMENTS.read_text(encoding="utf-8").splitlines()
     lines[100] = lines[100].replace("Model", "Mode")
     bad = tmp_path / "bad.csv"
@@ -248,7 +244,7 @@ def test_a_malformed_file_imports_nothing(uow: FakeJurisdictionsUnitOfWork, tmp_
     assert uow.jurisdictions.agreements() == []
 
 
-def test_every_decision_leaves_an_intact_trail(uow: FakeJurisdictionsUnitOfWork) -> None:
+def test_every_decision_leaves_an_intact_trail(uow: FakeUnitOfWork) -> None:
     register_agency(uow=uow, ori="TX1010000", name="A", jurisdiction_fips=HARRIS, actor="pm", at=T0)
     enact_policy(
         uow=uow,

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from liaison.accounts import errors as accounts
 from liaison.adapters.store import errors as store
+from liaison.biometrics import errors as biometrics
 from liaison.bookings import errors as bookings
 from liaison.detainers import errors as detainers
 from liaison.errors import LiaisonError
@@ -28,11 +29,14 @@ STATUS: dict[type[LiaisonError], int] = {
     bookings.UnknownBooking: 404,
     bookings.OutsideAgency: 404,  # as if it did not exist: no probing other agencies' data
     bookings.NotReviewable: 409,
+    bookings.WrongAgency: 403,
     # detainers
     detainers.DetainerError: 409,
     detainers.UnknownDetainer: 404,
     detainers.IllegalTransition: 409,
     detainers.HoldExpired: 409,
+    detainers.LodgingRefused: 422,  # a safeguard refused the detainer; the message says which
+    detainers.MissingReason: 422,
     detainers.UnverifiedIdentification: 422,
     detainers.CitizenshipIndicatorUnresolved: 422,
     detainers.MissingProbableCause: 422,
@@ -47,6 +51,8 @@ STATUS: dict[type[LiaisonError], int] = {
     accounts.AccountError: 422,
     accounts.InvalidCredentials: 401,
     accounts.AccountLocked: 423,
+    # the engine is not there: the server's fault, not the caller's
+    biometrics.GalleryError: 503,
     # store
     store.DuplicateKey: 409,
     store.ConcurrentUpdate: 409,  # someone else changed it first: reload and try again

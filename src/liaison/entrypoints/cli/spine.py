@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from alembic.util import CommandError
+from rich.markup import escape
 from rich.table import Table
 
 from liaison import bootstrap
@@ -15,8 +17,14 @@ from liaison.accounts import services as accounts
 from liaison.adapters.store import migrate
 from liaison.audit import services as audit
 from liaison.bookings import services as bookings
+from liaison.bookings.model import BookingState
 from liaison.detainers import services as detainers
-from liaison.entrypoints.cli.common import DataDir, err, out, reported, wire
+from liaison.detainers.model import DetainerState
+from liaison.entrypoints.cli.common import DataDir, err, fail, out, reported, shown_url, wire
+from liaison.jurisdictions import services as jurisdictions
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 __all__ = ["audit_app", "bookings_app", "db_app", "detainers_app", "serve", "users_app", "worker"]
 
@@ -59,7 +67,7 @@ def worker(data_dir: DataDir = None) -> None:
     with reported():
         container = wire(data_dir, with_engine=True)
         container.search()  # load the engine before taking jobs
-    out.print(f"worker on {container.settings.store_url}: waiting for jobs")
+    out.print(f"worker on {shown_url(container.settings.store_url)}: waiting for jobs")
     stop = threading.Event()
     try:
         Worker(container).run(stop)
@@ -73,8 +81,11 @@ def db_upgrade(data_dir: DataDir = None, revision: Annotated[str, typer.Option()
     cfg = bootstrap.settings(data_dir)
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     with reported():
-        migrate.upgrade(cfg.store_url, revision)
-    out.print(f"schema at {revision} on {cfg.store_url}")
+        try:
+            migrate.upgrade(cfg.store_url, revision)
+        except CommandError as exc:  # Alembic's word for an unknown revision
+            raise fail(f"revision {revision!r}: {exc}") from exc
+    out.print(f"schema at {revision} on {shown_url(cfg.store_url)}")
 
 
 @users_app.command("add")
@@ -88,6 +99,8 @@ def users_add(
     """Add a person with their roles."""
     with reported():
         c = wire(data_dir)
+        if ori is not None:
+            jurisdictions.agency(uow=c.uow(), ori=ori)  # UnknownAgency unless registered
         accounts.add_user(
             uow=c.uow(),
             username=username,
@@ -97,7 +110,7 @@ def users_add(
             actor="cli",
             at=c.clock(),
         )
-    out.print(f"added {username} ({', '.join(role)})")
+    out.print(escape(f"added {username} ({', '.join(role)})"))
 
 
 @users_app.command("key")
@@ -107,6 +120,7 @@ def users_key(
     """Issue an API key for a jail system; it is shown once."""
     with reported():
         c = wire(data_dir)
+        jurisdictions.agency(uow=c.uow(), ori=ori)  # a key only for a registered agency
         key = accounts.issue_api_key(uow=c.uow(), ori=ori, label=label, actor="cli", at=c.clock())
     out.print(key)
 
@@ -121,8 +135,13 @@ def audit_verify(data_dir: DataDir = None) -> None:
         out.print(f"[green]audit trail intact[/]: {report.entries_checked} entries")
         return
     for b in report.breaks:
-        err.print(f"[red]entry {b.seq}: {b.problem}[/]")
-    raise typer.Exit(1)
+        err.print(f"[red]entry {b.seq}: {escape(b.problem)}[/]")
+    first = report.breaks[0].seq
+    raise fail(
+        f"audit trail broken: {len(report.breaks)} problem(s) in {report.entries_checked} "
+        f"entries, the first at entry {first}",
+        code=1,
+    )
 
 
 @bookings_app.command("submit")
@@ -132,15 +151,18 @@ def bookings_submit(
     wait: Annotated[bool, typer.Option(help="identify now and print the response")] = True,
 ) -> None:
     """Submit a booking from a file, as a jail would."""
+    from pydantic import ValidationError
+
     from liaison.entrypoints.api.schemas import BookingIn, ResponseOut
     from liaison.entrypoints.worker import Worker
 
     with reported():
         try:
             body = BookingIn.model_validate_json(file.read_bytes())
-        except ValueError as exc:
-            err.print(f"[red]{file}: {exc}[/]")
-            raise typer.Exit(2) from exc
+        except OSError as exc:
+            raise fail(f"{file}: {exc.strerror or exc}") from exc
+        except ValidationError as exc:
+            raise fail(f"{file}: {_problems(exc)}") from exc
         c = wire(data_dir, with_engine=wait)
         done = bookings.submit_booking(
             uow=c.uow(),
@@ -151,7 +173,8 @@ def bookings_submit(
         )
         booking_id = done.booking.booking_id
         if wait:
-            while Worker(c).run_once():
+            runner = Worker(c)
+            while runner.run_once():
                 pass
         booking = bookings.get_booking(
             uow=c.uow(),
@@ -160,13 +183,23 @@ def bookings_submit(
             purpose="booking response",
             at=c.clock(),
         )
+    if wait and booking.state is BookingState.RECEIVED:
+        err.print("[yellow]not identified yet: a worker will retry the search[/]")
     out.print_json(json.dumps(ResponseOut.of(booking).model_dump()))
+
+
+def _problems(exc: ValidationError) -> str:
+    """A validation error's problems on one line: ``field.path: message; ...``."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"]
+        for e in exc.errors(include_url=False)
+    )
 
 
 @detainers_app.command("list")
 def detainers_list(
     data_dir: DataDir = None,
-    state: Annotated[str | None, typer.Option()] = None,
+    state: Annotated[DetainerState | None, typer.Option()] = None,
     ori: Annotated[str | None, typer.Option()] = None,
     limit: Annotated[int, typer.Option()] = 100,
 ) -> None:
@@ -179,7 +212,7 @@ def detainers_list(
             purpose="detainer list",
             at=c.clock(),
             ori=ori,
-            state=state,
+            state=state.value if state else None,
             limit=limit,
         )
     table = Table("detainer", "ORI", "identity", "basis", "state", "issued", "hold until")

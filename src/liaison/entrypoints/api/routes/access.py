@@ -11,6 +11,7 @@ from liaison.accounts.model import Role
 from liaison.entrypoints.api.auth import Principal, allow, issue_token
 from liaison.entrypoints.api.deps import Wired
 from liaison.entrypoints.api.schemas import ApiKeyIn, ApiKeyOut, TokenRequest, TokenResponse, UserIn
+from liaison.jurisdictions import services as jurisdictions
 
 router = APIRouter(tags=["access"])
 
@@ -33,6 +34,8 @@ def token(body: TokenRequest, wired: Wired) -> TokenResponse:
 
 @router.post("/users", status_code=201)
 def add_user(body: UserIn, who: Admin, wired: Wired) -> dict[str, str]:
+    if body.ori is not None:
+        jurisdictions.agency(uow=wired.uow(), ori=body.ori)  # UnknownAgency unless registered
     accounts.add_user(
         uow=wired.uow(),
         username=body.username,
@@ -54,6 +57,7 @@ def unlock(username: str, who: Admin, wired: Wired) -> dict[str, str]:
 @router.post("/api-keys", status_code=201)
 def issue_key(body: ApiKeyIn, who: Admin, wired: Wired) -> ApiKeyOut:
     """A key for a jail system; the full key is shown once."""
+    jurisdictions.agency(uow=wired.uow(), ori=body.ori)  # a key only for a registered agency
     key = accounts.issue_api_key(
         uow=wired.uow(), ori=body.ori, label=body.label, actor=who.actor, at=wired.clock()
     )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Response
 
 from liaison.accounts.model import Role
 from liaison.bookings import services as bookings
-from liaison.bookings.errors import OutsideAgency
+from liaison.bookings.errors import WrongAgency
 from liaison.entrypoints.api.auth import Principal, allow
 from liaison.entrypoints.api.deps import Wired
 from liaison.entrypoints.api.schemas import (
@@ -36,7 +36,7 @@ def _own_ori(who: Principal) -> str | None:
 def submit(body: BookingIn, who: Jail, wired: Wired, response: Response) -> ResponseOut:
     """Submit a booking. The same TCN with the same body returns the first result (200)."""
     if body.ori != who.ori:
-        raise OutsideAgency(f"you submit for agency {who.ori}, not {body.ori}")
+        raise WrongAgency(f"you submit for agency {who.ori}, not {body.ori}")
     done = bookings.submit_booking(
         uow=wired.uow(),
         submission=body.to_domain(),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from liaison.accounts.model import Role
 from liaison.bookings import services as bookings
 from liaison.detainers import services as detainers
-from liaison.detainers.model import Detainer
+from liaison.detainers.model import Detainer, DetainerState
 from liaison.entrypoints.api.auth import Principal, allow
 from liaison.entrypoints.api.deps import Wired
 from liaison.entrypoints.api.schemas import AnswerIn, DetainerOut, ReasonIn, ReleaseIn
@@ -32,12 +32,12 @@ def _scope(who: Principal) -> str | None:
 
 @router.get("/detainers")
 def list_detainers(
-    who: Reader, wired: Wired, state: str | None = None, limit: int = 100
+    who: Reader, wired: Wired, state: DetainerState | None = None, limit: int = 100
 ) -> list[DetainerOut]:
     found = detainers.list_detainers(
         uow=wired.uow(),
         ori=_scope(who),
-        state=state,
+        state=state.value if state else None,
         limit=limit,
         actor=who.actor,
         purpose="detainer list",
