@@ -120,11 +120,11 @@ class Thresholds:
 @dataclass(frozen=True, slots=True)
 class SearchParams:
     per_finger_k: int = 300  # rows retrieved per probe finger
+    shortlist: int = 24  # most subjects verified in full
+    returned: int = 10  # most candidates reported (only verified subjects are candidates)
     # subjects, the best of those retrieved, whose shared bits are counted over every probe
     # finger, not only the fingers whose lists they made (0: no recount)
     rescore: int = 256
-    shortlist: int = 24  # most subjects verified in full
-    returned: int = 10  # most candidates reported (only verified subjects are candidates)
     # fused ten-print score past which verification stops. On the synthetic bench (`liaison
     # biometrics bench`, 2,000 and 10,000 identities) strangers' best stays under 0.021 and
     # mates' lowest is 0.06. math.inf always verifies the whole shortlist

@@ -34,9 +34,9 @@ class IndexParams:
     lists_per_sqrt: float = 4.0  # IVF lists = lists_per_sqrt * sqrt(rows)
     nprobe_fraction: float = 0.08  # share of the IVF lists visited by each query
     train_sample: int = 100_000  # codes used to train the IVF quantiser
-    # OpenMP threads per search. A search sends one code per call, which faiss cannot split
-    # usefully; more threads only spin, and on a busy machine that cost ~80-250 ms of CPU per
-    # ten-print search against ~1 ms on one thread (bench/ten_print_scaling.py, 2 cores).
+    # OpenMP threads per search call. A call sends one code, which faiss does not split
+    # usefully; more threads only spin, and on a busy 2-core machine that cost 80-250 ms of
+    # CPU per ten-print search, against 1 ms on one thread
     search_threads: int = 1
 
 

@@ -4,6 +4,7 @@ import dataclasses
 import math
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
@@ -211,3 +212,12 @@ def test_verifying_on_several_threads_changes_no_score(
     monkeypatch.setattr(identification, "_threads", lambda: 3)
     shared = [full.identify(p) for p in probes]
     assert shared == alone
+
+
+def test_a_search_leaves_the_caller_s_openmp_threads_as_they_were(
+    ten_print_gallery: tuple[Gallery, CodeIndex],
+) -> None:
+    """The index searches on one OpenMP thread (more only spin) and restores the count."""
+    before = faiss.omp_get_max_threads()
+    _ten_print_identifier(ten_print_gallery).identify(probe_fingers(SEED, 1, PROBE))
+    assert faiss.omp_get_max_threads() == before
