@@ -142,3 +142,49 @@ def codes_of(templates: list[FingerTemplate], params: CodeParams | None = None) 
     for i, t in enumerate(templates):
         out[i] = code_of(t, p)
     return out
+
+
+@nb.njit(cache=True, inline="always")
+def _popcount64(x: np.uint64) -> np.uint64:
+    """Set bits of one word (the SWAR count, which LLVM turns into one instruction)."""
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
+
+
+@nb.njit(cache=True)
+def shared_bits_by_subject(
+    codes: npt.NDArray[np.uint64],
+    row_positions: npt.NDArray[np.uint8],
+    subject_rows: npt.NDArray[np.int64],
+    subject_starts: npt.NDArray[np.int64],
+    subjects: npt.NDArray[np.int64],
+    probe: npt.NDArray[np.uint64],
+    probe_positions: npt.NDArray[np.int64],
+) -> F64:
+    """Per subject, the code bits each probe finger shares with the subject's finger at the
+    same position (its best finger when the probe's position is 0, unknown), summed over the
+    probe's fingers.
+
+    ``codes`` holds every gallery row's code as 64-bit words; subject ``s`` (a dense number)
+    owns rows ``subject_rows[subject_starts[s]:subject_starts[s + 1]]``. Enrolled twice, a
+    finger counts its better row."""
+    fingers, words = probe.shape
+    out = np.zeros(subjects.shape[0])
+    best = np.zeros(fingers)
+    for u in range(subjects.shape[0]):
+        s = subjects[u]
+        best[:] = 0.0
+        for k in range(subject_starts[s], subject_starts[s + 1]):
+            r = subject_rows[k]
+            for f in range(fingers):
+                if probe_positions[f] != 0 and probe_positions[f] != row_positions[r]:
+                    continue
+                c = np.uint64(0)
+                for w in range(words):
+                    c += _popcount64(codes[r, w] & probe[f, w])
+                if c > best[f]:
+                    best[f] = c
+        out[u] = best.sum()
+    return out

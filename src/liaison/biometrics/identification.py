@@ -3,11 +3,15 @@
 A search runs in two stages, as production AFIS engines do:
 
 1. **Retrieval.** Each probe finger's binary code is looked up in the index of its finger
-   position (all positions when it is unknown). Every enrolled subject collects, per finger,
-   the code bits it shares with the probe; summed over fingers, this ranks subjects cheaply.
-   A finger whose list a subject missed counted nothing, so the best ``rescore`` subjects
-   are counted again over every probe finger from their stored codes: on 10,000 synthetic
-   ten-prints that puts the mate first in 200 searches of 200, against 196 without.
+   position (all positions when it is unknown): the ``k`` nearest enrolled fingers, ``k``
+   growing with the index (``SearchParams.per_finger_share`` of its rows, at least
+   ``per_finger_k``), because a mate's finger keeps its *rank share*, not its rank, as the
+   gallery grows. One finger's code is a weak witness (a mate's finger ranks 256th of 100,000
+   at the median), ten are a strong one: every subject found by any finger is counted again
+   over *every* probe finger from the stored codes (a Numba scan, ~5 ms for 30,000 subjects),
+   and ranked by the total. On 100,000 synthetic ten-prints that total puts the mate first in
+   199 searches of 200 and second in the last; counting only the fingers whose lists a
+   subject made had lost 3 mates of 200 outside the shortlist (``bench/`` notes).
 2. **Verification.** Up to ``shortlist`` best subjects are matched in full, in retrieval
    order: each of their fingers is encoded as MCC cylinders and compared with the probe's
    finger at the same position (in Numba, on every core). The subject's score is the mean
@@ -43,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from liaison.biometrics import mcc
-from liaison.biometrics.codes import CodeParams, code_of
+from liaison.biometrics.codes import CodeParams, code_of, shared_bits_by_subject
 from liaison.biometrics.errors import CaptureError, EvaluationError, GalleryError
 from liaison.biometrics.gallery import Gallery
 from liaison.biometrics.index import CodeIndex
@@ -119,12 +123,13 @@ class Thresholds:
 
 @dataclass(frozen=True, slots=True)
 class SearchParams:
-    per_finger_k: int = 300  # rows retrieved per probe finger
+    per_finger_k: int = 300  # fewest rows retrieved per probe finger
+    # share of a position's rows retrieved per probe finger, when more than per_finger_k: a
+    # mate's finger ranks within the best 0.3% of 100,000 for 51% of fingers
+    per_finger_share: float = 0.005
     shortlist: int = 24  # most subjects verified in full
     returned: int = 10  # most candidates reported (only verified subjects are candidates)
-    # subjects, the best of those retrieved, whose shared bits are counted over every probe
-    # finger, not only the fingers whose lists they made (0: no recount)
-    rescore: int = 256
+    kept: int = 256  # best subjects by shared code bits that retrieval hands on
     # fused ten-print score past which verification stops. On the synthetic bench (`liaison
     # biometrics bench`, 2,000 and 10,000 identities) strangers' best stays under 0.021 and
     # mates' lowest is 0.06. math.inf always verifies the whole shortlist
@@ -226,11 +231,17 @@ class Identifier:
             raise GalleryError("the gallery's codes were made with other code parameters")
         self._subjects = gallery.subjects()
         self._positions = gallery.positions()
-        self._order = np.argsort(self._subjects, kind="stable")
-        self._sorted = self._subjects[self._order]
-        parts = list(gallery.iter_codes())
-        self._code_starts = np.array([first for first, _ in parts], dtype=np.int64)
-        self._code_parts = [codes for _, codes in parts]
+        # subjects numbered densely; dense subject s owns rows _rows[_starts[s]:_starts[s + 1]]
+        self._ids, self._dense = np.unique(self._subjects, return_inverse=True)
+        self._rows = np.argsort(self._dense, kind="stable").astype(np.int64)
+        self._starts = np.searchsorted(
+            self._dense[self._rows], np.arange(self._ids.size + 1)
+        ).astype(np.int64)
+        # every row's code in one array of words, for the recount (1.3 GB at 1M ten-prints)
+        parts = [np.asarray(codes) for _, codes in gallery.iter_codes()]
+        codes = np.concatenate(parts) if parts else np.zeros((0, gallery.code_bytes), np.uint8)
+        self._codes = np.ascontiguousarray(codes).view(np.uint64)
+        self._rows_per_position = np.bincount(self._positions, minlength=11)
         self._cfg = mcc._config(self.mcc_params)
         self._enc = _encode_config(self.mcc_params)
 
@@ -265,73 +276,47 @@ class Identifier:
 
     def _retrieve(self, fingers: Sequence[FingerTemplate]) -> dict[int, float]:
         """Stage-1 score of the subjects worth verifying: code bits shared with the probe,
-        summed over its fingers."""
+        summed over all its fingers, for every subject any finger's list found."""
         codes = [code_of(f, self.code_params) for f in fingers]
-        subjects: list[I64] = []
-        shared: list[F64] = []
-        weight = self.code_params.weight
+        found: list[I64] = []
         for f, code in zip(fingers, codes, strict=True):
             positions = (
                 self.index.positions if f.position == FingerPosition.UNKNOWN else (int(f.position),)
             )
             for pos in positions:
-                rows, dist = self.index.search(pos, code, self.search.per_finger_k)
-                keep = rows[0] >= 0
-                subjects.append(self._subjects[rows[0][keep]])
-                shared.append(weight - dist[0][keep].astype(np.float64) / 2.0)
-        if not subjects:
+                rows, _ = self.index.search(pos, code, self._k(pos))
+                found.append(rows[0][rows[0] >= 0])
+        if not found:
             return {}
-        subj = np.concatenate(subjects)
-        if subj.size == 0:
+        dense = np.unique(self._dense[np.concatenate(found)])
+        if dense.size == 0:
             return {}
-        uniq, inverse = np.unique(subj, return_inverse=True)
-        total = np.zeros(uniq.size)
-        np.add.at(total, inverse, np.concatenate(shared))
-        if self.search.rescore > 0:
-            # a finger outside its own list counted 0 above, though its bits still agree: the
-            # best subjects by that partial sum are summed again over every finger
-            uniq = uniq[np.argsort(-total, kind="stable")[: self.search.rescore]]
-            total = self._shared_bits(fingers, codes, uniq)
-        return {int(s): float(v) for s, v in zip(uniq, total, strict=True)}
+        total = shared_bits_by_subject(
+            self._codes,
+            self._positions,
+            self._rows,
+            self._starts,
+            dense,
+            np.ascontiguousarray(np.stack(codes)).view(np.uint64),
+            np.array([int(f.position) for f in fingers], dtype=np.int64),
+        )
+        best = np.argsort(-total, kind="stable")[: self.search.kept]
+        return {int(self._ids[dense[i]]): float(total[i]) for i in best}
 
-    def _shared_bits(
-        self, fingers: Sequence[FingerTemplate], codes: list[npt.NDArray[np.uint8]], subjects: I64
-    ) -> F64:
-        """Per subject, the code bits each probe finger shares with the subject's finger at
-        its position (the best of the subject's fingers for an unknown one), summed."""
-        rows, owner = self._rows_of(subjects)
-        row_codes = self._codes_of(rows).view(np.uint64)
-        row_pos = self._positions[rows]
-        total = np.zeros(subjects.size)
-        for f, code in zip(fingers, codes, strict=True):
-            sel = (
-                np.ones(rows.size, dtype=np.bool_)
-                if f.position == FingerPosition.UNKNOWN
-                else row_pos == int(f.position)
-            )
-            shared = np.bitwise_count(row_codes[sel] & code.view(np.uint64)).sum(axis=1)
-            best = np.zeros(subjects.size)
-            np.maximum.at(best, owner[sel], shared)
-            total += best
-        return total
+    def _k(self, position: int) -> int:
+        """Rows retrieved per probe finger from ``position``'s index."""
+        rows = int(self._rows_per_position[position]) if position < 11 else 0
+        return max(self.search.per_finger_k, math.ceil(self.search.per_finger_share * rows))
 
     def _rows_of(self, subjects: I64) -> tuple[I64, I64]:
         """The gallery rows of ``subjects``, and the index in ``subjects`` each belongs to."""
-        lo = np.searchsorted(self._sorted, subjects, side="left")
-        counts = np.searchsorted(self._sorted, subjects, side="right") - lo
+        dense = np.searchsorted(self._ids, subjects)
+        lo = self._starts[dense]
+        counts = self._starts[dense + 1] - lo
         # position k of the result is lo[owner] plus k's place within its subject's span
         owner = np.repeat(np.arange(subjects.size), counts)
         place = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
-        return self._order[lo[owner] + place], owner
-
-    def _codes_of(self, rows: I64) -> npt.NDArray[np.uint8]:
-        """The stored codes of gallery ``rows``, read from the segments that hold them."""
-        out = np.empty((rows.size, self.gallery.code_bytes), dtype=np.uint8)
-        segment = np.searchsorted(self._code_starts, rows, side="right") - 1
-        for k in np.unique(segment):
-            at = segment == k
-            out[at] = self._code_parts[k][rows[at] - self._code_starts[k]]
-        return out
+        return self._rows[lo[owner] + place], owner
 
     def _verify_subjects(
         self, fingers: Sequence[FingerTemplate], probe: _Packed, subjects: list[int]

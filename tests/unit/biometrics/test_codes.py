@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from liaison.biometrics.codes import CodeParams, _top_bits, code_of
+from liaison.biometrics.codes import CodeParams, _top_bits, code_of, shared_bits_by_subject
 from liaison.biometrics.model import ANGLE, FingerTemplate, X, Y
 
 
@@ -81,3 +81,28 @@ def test_the_heaviest_bins_become_the_bits_and_ties_go_to_the_lower_bin() -> Non
             expected[np.argsort(-hist, kind="stable")[:weight]] = 1
             got = np.unpackbits(_top_bits(hist, weight), bitorder="little")
             assert np.array_equal(got, expected)
+
+
+def test_shared_bits_by_subject_counts_as_numpy_does() -> None:
+    """The recount kernel against a plain NumPy count: per probe finger, the better of the
+    subject's rows at that position (any position for an unknown one), summed."""
+    rng = np.random.default_rng(3)
+    rows, words = 40, CodeParams().nbytes // 8
+    codes = rng.integers(0, 2**63, size=(rows, words), dtype=np.uint64)
+    positions = rng.integers(1, 4, size=rows).astype(np.uint8)
+    owners = rng.integers(0, 6, size=rows)  # six subjects, some fingers enrolled twice
+    order = np.argsort(owners, kind="stable").astype(np.int64)
+    starts = np.searchsorted(owners[order], np.arange(7)).astype(np.int64)
+    probe = rng.integers(0, 2**63, size=(3, words), dtype=np.uint64)
+    probe_positions = np.array([1, 3, 0], dtype=np.int64)
+    wanted = np.array([5, 0, 2], dtype=np.int64)
+    got = shared_bits_by_subject(codes, positions, order, starts, wanted, probe, probe_positions)
+    for k, s in enumerate(wanted):
+        expected = 0
+        for f, pos in enumerate(probe_positions):
+            mine = (owners == s) & ((positions == pos) | (pos == 0))
+            counts = [
+                int(np.bitwise_count(codes[r] & probe[f]).sum()) for r in np.flatnonzero(mine)
+            ]
+            expected += max(counts, default=0)
+        assert got[k] == expected

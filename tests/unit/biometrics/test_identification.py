@@ -199,7 +199,7 @@ def test_retrieval_counts_every_finger_of_the_subjects_it_rescores(
     ]
     # an unknown position counts the subject's best finger, here the same finger
     assert narrow._retrieve(unnumbered)[3] == weight
-    assert len(narrow._retrieve(probe_fingers(SEED, 3, PROBE))) <= SearchParams().rescore
+    assert len(narrow._retrieve(probe_fingers(SEED, 3, PROBE))) <= SearchParams().kept
 
 
 def test_verifying_on_several_threads_changes_no_score(
@@ -221,3 +221,16 @@ def test_a_search_leaves_the_caller_s_openmp_threads_as_they_were(
     before = faiss.omp_get_max_threads()
     _ten_print_identifier(ten_print_gallery).identify(probe_fingers(SEED, 1, PROBE))
     assert faiss.omp_get_max_threads() == before
+
+
+def test_lists_grow_with_the_gallery(ten_print_gallery: tuple[Gallery, CodeIndex]) -> None:
+    """A mate's finger keeps its rank *share* as the gallery grows, so the rows retrieved per
+    finger are a share of the position's rows, never fewer than ``per_finger_k``."""
+    few = _ten_print_identifier(ten_print_gallery, SearchParams(per_finger_k=3))
+    rows = int(few._rows_per_position[1])
+    assert few._k(1) == max(3, math.ceil(SearchParams().per_finger_share * rows))
+    wide = _ten_print_identifier(
+        ten_print_gallery, SearchParams(per_finger_k=3, per_finger_share=0.5)
+    )
+    assert wide._k(1) == math.ceil(rows / 2)
+    assert wide._k(FingerPosition.UNKNOWN) == 3  # no index holds unknown positions
