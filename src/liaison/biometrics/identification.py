@@ -54,6 +54,7 @@ from liaison.biometrics.index import CodeIndex
 from liaison.biometrics.model import FingerPosition, FingerTemplate
 
 __all__ = [
+    "REAL_IMPOSTOR_FLOOR",
     "Candidate",
     "Decision",
     "Identification",
@@ -81,6 +82,27 @@ class Decision(StrEnum):
     NO_MATCH = "no_match"
 
 
+# Fused scores that real fingers of *different* people reach only rarely, by the number of
+# probe fingers: (match, possible) floors, the quantiles at 1 - 1e-5 and 1 - 1e-4 of the mean
+# of n FVC2002 B impostor scores (every cross-finger pair, templates and pyfing-extracted
+# images alike, n drawn independently; `python -m bench.real_impostor_floor` measures them).
+# Synthetic strangers score lower than real ones (bench/synthetic_calibration.py), so
+# thresholds calibrated on synthetic searches alone let real strangers through: a decision
+# never goes below these floors.
+REAL_IMPOSTOR_FLOOR: dict[int, tuple[float, float]] = {
+    1: (0.0560, 0.0479),
+    2: (0.0393, 0.0353),
+    3: (0.0338, 0.0305),
+    4: (0.0304, 0.0280),
+    5: (0.0287, 0.0265),
+    6: (0.0274, 0.0254),
+    7: (0.0260, 0.0246),
+    8: (0.0252, 0.0239),
+    9: (0.0247, 0.0234),
+    10: (0.0242, 0.0230),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """Fused-score thresholds, the FPIR each was calibrated to and the number of non-mated
@@ -92,12 +114,22 @@ class Thresholds:
     fpir_possible: float | None = None
     searches: int | None = None
 
-    def decide(self, score: float) -> Decision:
-        if score >= self.match:
+    def decide(self, score: float, fingers: int | None = None) -> Decision:
+        """The decision for a best fused score; given the probe's number of ``fingers``, never
+        below ``REAL_IMPOSTOR_FLOOR`` (None: these thresholds alone, as set)."""
+        match, possible = self.floored(fingers)
+        if score >= match:
             return Decision.MATCH
-        if score >= self.possible:
+        if score >= possible:
             return Decision.POSSIBLE
         return Decision.NO_MATCH
+
+    def floored(self, fingers: int | None) -> tuple[float, float]:
+        """(match, possible) thresholds for a probe of ``fingers`` fingers."""
+        if fingers is None:
+            return self.match, self.possible
+        floor_match, floor_possible = REAL_IMPOSTOR_FLOOR[min(max(fingers, 1), 10)]
+        return max(self.match, floor_match), max(self.possible, floor_possible)
 
     def save(self, path: Path) -> None:
         """Write to ``path`` as JSON, through a file beside it renamed over it: a reader sees
@@ -272,7 +304,8 @@ class Identifier:
             if max(c.score for c in verified) >= bar:
                 break
         candidates = sorted(verified, key=lambda c: (-c.score, c.subject))[: self.search.returned]
-        return Identification(self.thresholds.decide(candidates[0].score), tuple(candidates))
+        decision = self.thresholds.decide(candidates[0].score, len(fingers))
+        return Identification(decision, tuple(candidates))
 
     def _retrieve(self, fingers: Sequence[FingerTemplate]) -> dict[int, float]:
         """Stage-1 score of the subjects worth verifying: code bits shared with the probe,

@@ -234,3 +234,47 @@ def test_lists_grow_with_the_gallery(ten_print_gallery: tuple[Gallery, CodeIndex
     )
     assert wide._k(1) == math.ceil(rows / 2)
     assert wide._k(FingerPosition.UNKNOWN) == 3  # no index holds unknown positions
+
+
+def test_decisions_never_go_below_the_real_impostor_floor() -> None:
+    from liaison.biometrics.identification import REAL_IMPOSTOR_FLOOR
+
+    lax = Thresholds(match=0.0, possible=0.0)
+    assert lax.decide(0.02) is Decision.MATCH  # as set, without a finger count
+    assert lax.decide(0.02, fingers=10) is Decision.NO_MATCH
+    match, possible = REAL_IMPOSTOR_FLOOR[10]
+    assert lax.decide(match, fingers=10) is Decision.MATCH
+    assert lax.decide(possible, fingers=10) is Decision.POSSIBLE
+    # fewer fingers spread wider, so their floors are higher
+    floors = [REAL_IMPOSTOR_FLOOR[n][0] for n in range(1, 11)]
+    assert floors == sorted(floors, reverse=True)
+    strict = Thresholds(match=0.5, possible=0.4)
+    assert strict.floored(10) == (0.5, 0.4)
+
+
+def test_real_strangers_do_not_match_even_under_lax_thresholds(
+    tmp_path: Path, fvc_all: dict[tuple[int, int, int], FingerTemplate]
+) -> None:
+    """Ten real FVC2002 fingers of one database enrolled as a person; the ten fingers of each
+    other database, searched as a ten-print under thresholds calibrated too low (as synthetic
+    strangers alone would set them), are not a match; the person's own later impressions are."""
+    gallery = Gallery.create(tmp_path / "g", code_bytes=128)
+    enrolled = [
+        dataclasses.replace(fvc_all[(1, f, 1)], position=FingerPosition(p))
+        for p, f in enumerate(range(101, 111), start=1)
+    ]
+    gallery.append(pack_fingers([1] * 10, enrolled, codes_of(enrolled)))
+    identifier = Identifier(
+        gallery, CodeIndex.build(gallery), Thresholds(match=0.015, possible=0.012)
+    )
+    for db in (2, 3, 4):
+        stranger = [
+            dataclasses.replace(fvc_all[(db, f, 1)], position=FingerPosition(p))
+            for p, f in enumerate(range(101, 111), start=1)
+        ]
+        assert identifier.identify(stranger).decision is Decision.NO_MATCH
+    again = [
+        dataclasses.replace(fvc_all[(1, f, 2)], position=FingerPosition(p))
+        for p, f in enumerate(range(101, 111), start=1)
+    ]
+    assert identifier.identify(again).decision is Decision.MATCH
