@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/liaison biometrics demo --data-dir $(DATA_DIR) --fvc $(DATA)/fvc2002
+	$(BIN)/liaison demo --data-dir $(DATA_DIR) --shared-data $(DATA)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from liaison.entrypoints.cli import bench, biometrics, spine
+from liaison.entrypoints.cli import bench, biometrics, demo, spine
 
 __all__ = ["app"]
 
@@ -17,6 +17,7 @@ app = typer.Typer(
 biometrics.app.command("bench")(bench.bench)
 biometrics.app.command("demo")(bench.demo)
 app.add_typer(biometrics.app, name="biometrics")
+app.command("demo")(demo.demo)
 app.command("serve")(spine.serve)
 app.command("worker")(spine.worker)
 app.add_typer(spine.db_app, name="db")
