@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,12 @@ import uvicorn
 
 from liaison import bootstrap
 from liaison.accounts import services as accounts
+from liaison.biometrics.model import FingerTemplate
 from liaison.entrypoints.api.app import create_app
 from liaison.entrypoints.worker import Worker
+from liaison.identity.model import EventKind, Identity, ImmigrationEvent, PersonName
 from liaison.settings import Settings
+from liaison.synth.ansi_nist import enroll_person, fvc_fingers
 from liaison.synth.spine import SpineWorld, build_spine_world
 
 IDENTITIES = 40
@@ -118,4 +122,59 @@ def running(
     else:
         url = f"sqlite:///{data_dir / 'liaison.db'}"
     container, world = _world(data_dir, url)
+    yield from _serve(container, world)
+
+
+# --- a world that also knows one FVC2002 person, for bookings sent as ANSI/NIST-ITL images ---
+
+FVC_IDENTITY = 9001  # identity id and gallery subject of the FVC2002 DB1 person
+FVC_ENROLLED = 1  # the impression enrolled; bookings use others
+
+
+def fvc_identity() -> Identity:
+    """DB1 fingers 101-110 as one person, who entered without inspection in 2015."""
+    return Identity(
+        identity_id=FVC_IDENTITY,
+        names=[PersonName("Ortega", "Luis")],
+        birth_date=date(1984, 6, 2),
+        sex="M",
+        birth_country="MX",
+        events=[ImmigrationEvent(EventKind.ENTERED_WITHOUT_INSPECTION, date(2015, 3, 1))],
+        a_number="A209001001",
+    )
+
+
+@pytest.fixture(scope="session")
+def fvc_enrolment(fvc_dir: Path) -> tuple[FingerTemplate, ...]:
+    """The ten templates of the FVC2002 DB1 person, extracted once a session from impression 1
+    by the same extractor that reads bookings' images."""
+    from liaison.biometrics.extraction import extract
+
+    pictures = fvc_fingers(fvc_dir / "DB1_B", FVC_ENROLLED)
+    return tuple(
+        extract(picture.pixels, ppi=picture.ppi, position=position).template
+        for position, picture in sorted(pictures.items())
+    )
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def an2_running(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    fvc_enrolment: tuple[FingerTemplate, ...],
+) -> Iterator[Running]:
+    """A running Liaison whose gallery also holds the FVC2002 DB1 person (``FVC_IDENTITY``),
+    enrolled before the engine opens (an open engine does not see later rows)."""
+    data_dir = tmp_path_factory.mktemp(f"an2-{request.param}")
+    if request.param == "postgres":
+        server = request.getfixturevalue("postgres")
+        url = server.url(server.create_database())
+    else:
+        url = f"sqlite:///{data_dir / 'liaison.db'}"
+    container = bootstrap.container(Settings(data_dir=data_dir, database_url=url, workers=1))
+    world = build_spine_world(container, identities=IDENTITIES, seed=SEED, calibration_probes=40)
+    enroll_person(container, identity=fvc_identity(), templates=fvc_enrolment)
+    container.search()
     yield from _serve(container, world)

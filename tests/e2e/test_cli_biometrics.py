@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from typer.testing import CliRunner, Result
 
 from liaison.biometrics.identification import Thresholds
@@ -196,3 +197,93 @@ def test_search_of_a_missing_gallery_is_a_one_line_error(tmp_path: Path) -> None
 
 def test_unknown_impostor_rule_is_a_usage_error(subset: Path) -> None:
     assert _run("eval", subset, "--impostors", "some").exit_code == 2
+
+
+# --- images: minutiae extracted first ------------------------------------------------------
+
+
+def _copy_images(dest: Path, fingers: range, impressions: range) -> Path:
+    """FVC2002 DB1_B images and their templates, side by side as FVC ships them."""
+    folder = dest / "DB1_B"
+    folder.mkdir(parents=True, exist_ok=True)
+    for finger in fingers:
+        for impression in impressions:
+            for suffix in (".tif", ".iso"):
+                shutil.copy(FVC / "DB1_B" / f"{finger}_{impression}{suffix}", folder)
+    return dest
+
+
+def _run_one_worker(*args: str | Path) -> Result:
+    # one extraction process: starting workers (each loads torch) costs more than 6 images
+    return CliRunner(env={"LIAISON_WORKERS": "1"}).invoke(app, [str(a) for a in args])
+
+
+def test_score_matrix_of_images_extracts_once_then_reads_the_cache(tmp_path: Path) -> None:
+    root = _copy_images(tmp_path / "fvc", range(101, 103), range(1, 4))
+    data = tmp_path / "data"
+    out = tmp_path / "scores.csv"
+    args = ("score-matrix", root, "--out", out, "--source", "images", "--data-dir", data)
+    result = _run_one_worker(*args, "--extractor", "classical")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("6 samples, 36 scores")
+    cached = sorted((data / "extracted").rglob("*.iso"))
+    assert len(cached) == 6
+    first = out.read_text()
+    rows = list(csv.reader(first.splitlines()))
+    assert rows[0] == ["sample", *(f"DB1_B-{f}_{i}" for f in (101, 102) for i in (1, 2, 3))]
+    matrix = np.array([[float(v) for v in row[1:]] for row in rows[1:]])
+    finger = np.repeat([101, 102], 3)
+    same = (finger[:, None] == finger[None, :]) & ~np.eye(6, dtype=bool)
+    assert matrix[same].min() > matrix[finger[:, None] != finger[None, :]].max()
+
+    mtimes = [p.stat().st_mtime_ns for p in cached]
+    again = _run_one_worker(*args, "--extractor", "classical")
+    assert again.exit_code == 0, again.output
+    assert out.read_text() == first
+    assert [p.stat().st_mtime_ns for p in cached] == mtimes  # nothing extracted again
+
+    templates = _run("score-matrix", root, "--out", tmp_path / "iso.csv")
+    assert templates.exit_code == 0, templates.output
+    assert (tmp_path / "iso.csv").read_text() != first  # the .iso files, not the images
+
+
+def test_eval_of_images_says_how_its_templates_were_made(tmp_path: Path) -> None:
+    root = _copy_images(tmp_path / "fvc", range(101, 103), range(1, 4))
+    args = ("eval", root, "--source", "images", "--extractor", "classical", "--json")
+    result = _run_one_worker(*args, "--data-dir", tmp_path / "data")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert (body["source"], body["extractor"]) == ("images", "classical")
+    assert (body["databases"]["DB1_B"]["genuine"], body["databases"]["DB1_B"]["impostor"]) == (
+        2 * 3,
+        9,
+    )
+    templates = json.loads(_run("eval", root, "--json").stdout)
+    assert (templates["source"], templates["extractor"]) == ("templates", None)
+
+
+def test_extraction_options_without_images_are_a_usage_error(subset: Path) -> None:
+    result = _run("eval", subset, "--extractor", "learned")
+    assert result.exit_code == 2
+    assert "--source images" in result.output
+    assert _run("eval", subset, "--source", "pictures").exit_code == 2
+
+
+def test_an_image_without_a_fingerprint_is_a_one_line_error(tmp_path: Path) -> None:
+    root = _copy_images(tmp_path / "fvc", range(101, 102), range(1, 3))
+    Image.fromarray(np.zeros((300, 300), np.uint8)).save(root / "DB1_B" / "100_1.png")
+    result = _run_one_worker(
+        "score-matrix",
+        root,
+        "--out",
+        tmp_path / "m.csv",
+        "--source",
+        "images",
+        "--extractor",
+        "classical",
+        "--data-dir",
+        tmp_path / "data",
+    )
+    line = _one_line_error(result)
+    assert "100_1.png: the image is blank: every pixel is 0" in line
+    assert not (tmp_path / "m.csv").exists()

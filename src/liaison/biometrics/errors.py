@@ -6,6 +6,7 @@ __all__ = [
     "BiometricsError",
     "CaptureError",
     "EvaluationError",
+    "ExtractionError",
     "GalleryError",
     "TemplateError",
     "TransactionError",
@@ -28,6 +29,12 @@ class TemplateError(BiometricsError):
 
 class CaptureError(BiometricsError):
     """A capture cannot be used: no minutiae, a wrong finger position, coordinates off the image."""
+
+
+class ExtractionError(BiometricsError):
+    """An image yields no usable minutiae: not a fingerprint image (blank, noise, too small),
+    too little of a finger on it, too few minutiae, or a quality below the usable threshold;
+    the message says which and by how much."""
 
 
 class GalleryError(BiometricsError):

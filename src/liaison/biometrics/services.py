@@ -1,5 +1,6 @@
-"""Use cases of the biometric engine: load captures, enroll them, score and evaluate folders,
-calibrate the 1:N decision thresholds.
+"""Use cases of the biometric engine: load captures, enroll them, score and evaluate folders
+(of templates, or of images whose minutiae are extracted first), calibrate the 1:N decision
+thresholds.
 
 Every function takes keyword-only arguments (except the two loaders) and raises only
 ``LiaisonError`` subclasses for bad input: a malformed or unusable file is reported with its
@@ -26,6 +27,13 @@ from liaison.biometrics.codes import CodeParams, codes_of
 from liaison.biometrics.dataset import Sample, discover, fvc_pairs, group_by_database
 from liaison.biometrics.errors import BiometricsError, EvaluationError, GalleryError
 from liaison.biometrics.evaluation import ErrorRates, error_rates, score_matrix
+from liaison.biometrics.extraction import (
+    DEFAULT_METHOD,
+    IMAGE_SUFFIXES,
+    Method,
+    TemplateCache,
+    extract_files,
+)
 from liaison.biometrics.gallery import Gallery, pack_fingers
 from liaison.biometrics.identification import Identifier, Thresholds, calibrate, check_fpir
 from liaison.biometrics.iso19794 import load_template
@@ -34,6 +42,7 @@ from liaison.biometrics.validation import check_capture
 
 __all__ = [
     "DatabaseRates",
+    "ImageOptions",
     "ProbeShape",
     "Progress",
     "calibrate_thresholds",
@@ -42,6 +51,7 @@ __all__ = [
     "evaluate",
     "evaluate_databases",
     "load_capture",
+    "load_fingers",
     "load_samples",
     "read_labels",
     "score_matrix_csv",
@@ -58,6 +68,16 @@ class DatabaseRates:
     rates: ErrorRates
     genuine: int
     impostor: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImageOptions:
+    """How fingers are taken from image files (.tif .tiff .png .bmp .wsq) rather than templates."""
+
+    method: Method = DEFAULT_METHOD
+    ppi: int | None = None  # every image's resolution; None: what each file says, else 500
+    cache_dir: Path | None = None  # where extracted templates are kept; None: not kept
+    workers: int = 0  # extraction processes; 0: one per core
 
 
 class ProbeShape(StrEnum):
@@ -89,6 +109,22 @@ def load_samples(
     at the start of the message; ``EvaluationError`` when ``root`` holds no such file.
     """
     return [(sample, load_capture(sample.path)) for sample in discover(root, suffixes)]
+
+
+def load_fingers(
+    root: Path, *, images: ImageOptions | None = None, progress: Progress | None = None
+) -> list[tuple[Sample, FingerTemplate]]:
+    """The fingers under ``root``: its .iso templates (``images`` None, as ``load_samples``), or
+    the templates extracted from its image files as ``images`` says.
+
+    A folder may hold both a template and an image of each sample (FVC2002 does): ``images``
+    picks which are used, the others are ignored. Extraction runs in parallel and keeps its
+    templates in ``images.cache_dir``; ``progress`` hears stage ``"extracting"`` in images.
+    Raises ``EvaluationError`` when ``root`` holds no file of the kind asked for, and
+    ``ExtractionError`` naming the first image that yields no usable template.
+    """
+    samples = discover(root, (".iso",) if images is None else IMAGE_SUFFIXES)
+    return list(zip(samples, _templates(samples, images, progress), strict=True))
 
 
 def enroll(
@@ -165,15 +201,22 @@ def read_labels(labels_file: Path) -> dict[int, str]:
     return labels
 
 
-def score_matrix_csv(*, root: Path, out: Path, progress: Progress | None = None) -> int:
-    """All-against-all MCC scores of every template under ``root``, as a square CSV at ``out``.
+def score_matrix_csv(
+    *,
+    root: Path,
+    out: Path,
+    progress: Progress | None = None,
+    images: ImageOptions | None = None,
+) -> int:
+    """All-against-all MCC scores of every template under ``root`` (or of every image, with
+    ``images``: see ``load_fingers``), as a square CSV at ``out``.
 
     The header row is ``sample`` then every sample's name; each row starts with its sample's
     name, then its scores with 6 decimals. The file is written beside ``out`` and renamed over
     it, so a reader never sees half of it. ``progress`` hears stage ``"matching"`` in
     comparisons. Returns the number of samples.
     """
-    loaded = load_samples(root)
+    loaded = load_fingers(root, images=images, progress=progress)
     matrix = _matrix([t for _, t in loaded], "matching", progress)
     names = [sample.name for sample, _ in loaded]
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -193,25 +236,32 @@ def score_matrix_csv(*, root: Path, out: Path, progress: Progress | None = None)
 
 
 def evaluate_databases(
-    *, root: Path, impostors: str = "all", progress: Progress | None = None
+    *,
+    root: Path,
+    impostors: str = "all",
+    progress: Progress | None = None,
+    images: ImageOptions | None = None,
 ) -> dict[str, DatabaseRates]:
-    """The FVC protocol on each database (first-level folder) under ``root``, with pair counts.
+    """The FVC protocol on each database (first-level folder) under ``root``, with pair counts,
+    on its templates or (with ``images``) on its images (see ``load_fingers``).
 
     Genuine pairs: every two impressions of one finger; impostor pairs: every two different
     fingers (``"all"``) or their first impressions only (``"first"``); pairs never cross
     databases. Files directly in ``root`` form one database named after ``root``. ``progress``
-    hears one stage per database, in comparisons. Raises ``EvaluationError`` for an unknown
-    ``impostors`` or a database without genuine pairs (before any matching).
+    hears one stage per database, in comparisons (after ``"extracting"``, with ``images``).
+    Raises ``EvaluationError`` for an unknown ``impostors`` or a database without genuine or
+    impostor pairs, before any matching or extraction.
     """
     if impostors not in ("all", "first"):
         raise EvaluationError(f"impostors must be 'all' or 'first', not {impostors!r}")
     which: Literal["all", "first"] = "all" if impostors == "all" else "first"
-    loaded = load_samples(root)
-    template_of = {sample.name: template for sample, template in loaded}
+    found = discover(root, (".iso",) if images is None else IMAGE_SUFFIXES)
+    # templates load in a moment, so a bad file is named first; images are extracted (minutes)
+    # only once every database is known to have pairs to compare
+    loaded = _templates(found, images, progress) if images is None else []
     # files directly in root have database "", shown under the root folder's name
     databases = {
-        name or root.resolve().name: samples
-        for name, samples in group_by_database(sample for sample, _ in loaded).items()
+        name or root.resolve().name: samples for name, samples in group_by_database(found).items()
     }
     pairs = {}
     for name, samples in databases.items():
@@ -219,6 +269,8 @@ def evaluate_databases(
         if impostor.shape[0] == 0:
             raise EvaluationError(f"database {name!r} holds one finger: no impostor pairs")
         pairs[name] = genuine, impostor
+    loaded = loaded or _templates(found, images, progress)
+    template_of = {sample.name: template for sample, template in zip(found, loaded, strict=True)}
     out: dict[str, DatabaseRates] = {}
     for name, samples in databases.items():
         matrix = _matrix([template_of[s.name] for s in samples], name, progress)
@@ -233,10 +285,14 @@ def evaluate_databases(
 
 
 def evaluate(
-    *, root: Path, impostors: str = "all", progress: Progress | None = None
+    *,
+    root: Path,
+    impostors: str = "all",
+    progress: Progress | None = None,
+    images: ImageOptions | None = None,
 ) -> dict[str, ErrorRates]:
     """FVC-protocol error rates per database under ``root`` (see ``evaluate_databases``)."""
-    results = evaluate_databases(root=root, impostors=impostors, progress=progress)
+    results = evaluate_databases(root=root, impostors=impostors, progress=progress, images=images)
     return {name: result.rates for name, result in results.items()}
 
 
@@ -302,6 +358,27 @@ def _nonmated_probe(seed: int, identity: int, shape: ProbeShape) -> list[FingerT
         return fingers
     finger = next(f for f in fingers if f.position == TEN_FINGERS[identity % 10])
     return [dataclasses.replace(finger, position=FingerPosition.UNKNOWN)]
+
+
+def _templates(
+    samples: Sequence[Sample], images: ImageOptions | None, progress: Progress | None
+) -> list[FingerTemplate]:
+    """Each sample's template: its file loaded and checked, or extracted from its image."""
+    if images is None:
+        return [load_capture(sample.path) for sample in samples]
+
+    def advance(done: int, total: int) -> None:
+        if progress is not None:
+            progress("extracting", done, total)
+
+    return extract_files(
+        [sample.path for sample in samples],
+        method=images.method,
+        ppi=images.ppi,
+        cache=TemplateCache(images.cache_dir) if images.cache_dir is not None else None,
+        workers=images.workers,
+        progress=advance,
+    )
 
 
 def _matrix(

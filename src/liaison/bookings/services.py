@@ -54,6 +54,7 @@ __all__ = [
     "DetainerRequest",
     "Submitted",
     "answer_detainer",
+    "find_replay",
     "get_booking",
     "identify_booking",
     "record_release",
@@ -79,9 +80,20 @@ class BookingSubmission:
     charges: tuple[Charge, ...]
     fingerprints: Mapping[int, bytes]  # finger position -> ISO/IEC 19794-2 record
     scheduled_release: datetime | None = None
+    # sha256 of the ANSI/NIST-ITL transaction the booking was read from, or "": when set, it
+    # stands for the fingerprints in ``digest`` (the jail sent images, not what an extractor
+    # made of them), so a replay is recognised before any extraction
+    source_digest: str = ""
 
     def digest(self) -> str:
         """sha256 over a canonical form of the whole submission: a replay has the same one."""
+        fingerprints = (
+            {"transaction": self.source_digest}
+            if self.source_digest
+            else {
+                str(p): hashlib.sha256(r).hexdigest() for p, r in sorted(self.fingerprints.items())
+            }
+        )
         body = {
             "tcn": self.tcn,
             "ori": self.ori,
@@ -89,9 +101,7 @@ class BookingSubmission:
             "arrested_at": self.arrested_at.isoformat(),
             "biographics": asdict(self.biographics),
             "charges": [asdict(c) for c in self.charges],
-            "fingerprints": {
-                str(p): hashlib.sha256(r).hexdigest() for p, r in sorted(self.fingerprints.items())
-            },
+            "fingerprints": fingerprints,
             "scheduled_release": self.scheduled_release.isoformat()
             if self.scheduled_release
             else None,
@@ -162,14 +172,8 @@ def submit_booking(
     with uow:
         if uow.jurisdictions.get_agency(submission.ori) is None:
             raise UnknownAgency(f"no agency has ORI {submission.ori!r}")
-        earlier = uow.bookings.by_tcn(submission.tcn)
+        earlier = _replayed(uow, submission.tcn, digest)
         if earlier is not None:
-            if earlier.body_digest != digest:
-                # the earlier booking may be another agency's: name nothing of it
-                raise DuplicateTcn(
-                    f"TCN {submission.tcn} was already submitted with a different body; "
-                    "a new submission needs a new TCN"
-                )
             return Submitted(earlier, created=False)
         booking = Booking(
             booking_id=booking_id,
@@ -197,6 +201,28 @@ def submit_booking(
         )
         uow.commit()
         return Submitted(booking, created=True)
+
+
+def find_replay(*, uow: BookingsUnitOfWork, submission: BookingSubmission) -> Booking | None:
+    """The booking stored under the submission's TCN when the body is the same (a replay),
+    ``None`` when the TCN is new; ``DuplicateTcn`` when it was used with another body.
+
+    Lets a caller skip costly work (extracting minutiae from images) for a replay; only a
+    ``submission`` with a ``source_digest`` can be checked before its fingerprints exist.
+    """
+    with uow:
+        return _replayed(uow, submission.tcn, submission.digest())
+
+
+def _replayed(uow: BookingsUnitOfWork, tcn: str, digest: str) -> Booking | None:
+    earlier = uow.bookings.by_tcn(tcn)
+    if earlier is not None and earlier.body_digest != digest:
+        # the earlier booking may be another agency's: name nothing of it
+        raise DuplicateTcn(
+            f"TCN {tcn} was already submitted with a different body; "
+            "a new submission needs a new TCN"
+        )
+    return earlier
 
 
 def search_booking(booking: Booking, search: TenPrintSearch) -> Identification:

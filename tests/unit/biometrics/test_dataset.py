@@ -13,6 +13,7 @@ import pytest
 from liaison.biometrics import dataset
 from liaison.biometrics.dataset import Sample, discover, fvc_pairs, group_by_database
 from liaison.biometrics.errors import EvaluationError
+from liaison.biometrics.extraction import IMAGE_SUFFIXES
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 FVC = DATA / "fvc2002"
@@ -63,6 +64,13 @@ def test_discover_takes_other_suffixes() -> None:
     assert [s.name for s in images] == [s.name for s in discover(FVC)]
     with pytest.raises(EvaluationError, match="would both be named 'DB1_B-101_1'"):
         discover(FVC, suffixes=(".iso", ".tif"))  # a template and its image share a name
+
+
+def test_the_fvc_images_beside_the_templates_are_found_by_the_image_suffixes() -> None:
+    images = discover(FVC, suffixes=IMAGE_SUFFIXES)
+    assert len(images) == 320
+    assert {s.path.suffix for s in images} == {".tif"}
+    assert [s.name for s in images] == [s.name for s in discover(FVC)]
 
 
 def test_group_by_database_gives_80_samples_each() -> None:

@@ -6,10 +6,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from liaison.biometrics import services
 from liaison.biometrics.benchmark import PROBE, enroll_synthetic, probe_fingers
-from liaison.biometrics.errors import CaptureError, EvaluationError, GalleryError, TemplateError
+from liaison.biometrics.errors import (
+    CaptureError,
+    EvaluationError,
+    ExtractionError,
+    GalleryError,
+    TemplateError,
+)
+from liaison.biometrics.extraction import Method
 from liaison.biometrics.gallery import Gallery
 from liaison.biometrics.identification import Decision, Identifier, SearchParams, Thresholds
 from liaison.biometrics.index import CodeIndex
@@ -21,14 +29,22 @@ FVC = Path(__file__).resolve().parents[4] / "shared" / "data" / "fvc2002"
 CODE_BYTES = 128
 
 
-def _copy(dest: Path, fingers: range, impressions: range, database: str = "DB1_B") -> Path:
-    """Copy FVC2002 templates ``FFF_I.iso`` of one database into ``dest/<database>``."""
+def _copy(
+    dest: Path,
+    fingers: range,
+    impressions: range,
+    database: str = "DB1_B",
+    suffixes: tuple[str, ...] = (".iso",),
+) -> Path:
+    """Copy FVC2002 files ``FFF_I.iso`` (or other suffixes) of one database into
+    ``dest/<database>``."""
     folder = dest / database
     folder.mkdir(parents=True, exist_ok=True)
     for finger in fingers:
         for impression in impressions:
-            name = f"{finger}_{impression}.iso"
-            shutil.copy(FVC / database / name, folder / name)
+            for suffix in suffixes:
+                name = f"{finger}_{impression}{suffix}"
+                shutil.copy(FVC / database / name, folder / name)
     return dest
 
 
@@ -204,6 +220,76 @@ def test_evaluate_refuses_bad_requests_before_matching(tmp_path: Path) -> None:
     with pytest.raises(EvaluationError, match="one finger"):
         services.evaluate(root=root, progress=lambda *a: heard.append(a))
     assert heard == []
+
+
+# --- images: minutiae extracted first --------------------------------------------------------
+
+
+def _images(cache: Path) -> services.ImageOptions:
+    return services.ImageOptions(method=Method.CLASSICAL, cache_dir=cache, workers=1)
+
+
+def test_a_folder_of_templates_and_images_gives_either(tmp_path: Path) -> None:
+    root = _copy(tmp_path / "fvc", range(101, 103), range(1, 3), suffixes=(".iso", ".tif"))
+    templates = services.load_fingers(root)
+    heard: list[tuple[str, int, int]] = []
+    extracted = services.load_fingers(
+        root, images=_images(tmp_path / "cache"), progress=lambda *a: heard.append(a)
+    )
+    assert [s.name for s, _ in templates] == [s.name for s, _ in extracted]
+    assert {s.path.suffix for s, _ in templates} == {".iso"}
+    assert {s.path.suffix for s, _ in extracted} == {".tif"}
+    # the ISO records' SDK stretched each image to 300x400; extraction keeps the image's size
+    assert {(t.width, t.height) for _, t in templates} == {(300, 400)}
+    assert {(t.width, t.height) for _, t in extracted} == {(388, 374)}
+    assert all(t.quality > 0 for _, t in extracted)
+    assert heard[-1] == ("extracting", 4, 4)
+
+
+def test_evaluate_on_images_follows_the_fvc_protocol(tmp_path: Path) -> None:
+    root = _copy(tmp_path / "fvc", range(101, 104), range(1, 4), suffixes=(".tif",))
+    heard: list[tuple[str, int, int]] = []
+    results = services.evaluate_databases(
+        root=root, images=_images(tmp_path / "cache"), progress=lambda *a: heard.append(a)
+    )
+    assert (results["DB1_B"].genuine, results["DB1_B"].impostor) == (3 * 3, 27)
+    assert results["DB1_B"].rates.eer < 0.2
+    assert ("extracting", 9, 9) in heard
+    assert heard[-1][0] == "DB1_B"
+    with pytest.raises(EvaluationError, match=r"no files ending in \.tif"):
+        services.evaluate_databases(
+            root=_copy(tmp_path / "iso", range(101, 103), range(1, 3)),
+            images=_images(tmp_path / "cache"),
+        )
+
+
+def test_evaluate_on_images_refuses_a_one_finger_database_before_extracting(
+    tmp_path: Path,
+) -> None:
+    root = _copy(tmp_path / "fvc", range(101, 102), range(1, 3), suffixes=(".tif",))
+    heard: list[tuple[str, int, int]] = []
+    with pytest.raises(EvaluationError, match="one finger"):
+        services.evaluate_databases(
+            root=root, images=_images(tmp_path / "cache"), progress=lambda *a: heard.append(a)
+        )
+    assert heard == []
+
+
+def test_an_image_without_a_fingerprint_is_named_before_matching(tmp_path: Path) -> None:
+    root = _copy(tmp_path / "fvc", range(101, 103), range(1, 3), suffixes=(".tif",))
+    blank = root / "DB1_B" / "103_1.png"
+    Image.fromarray(np.full((300, 300), 200, np.uint8)).save(blank)
+    shutil.copy(FVC / "DB1_B" / "103_2.tif", root / "DB1_B")
+    heard: list[tuple[str, int, int]] = []
+    with pytest.raises(ExtractionError, match=r"103_1\.png: the image is blank"):
+        services.score_matrix_csv(
+            root=root,
+            out=tmp_path / "scores.csv",
+            images=_images(tmp_path / "cache"),
+            progress=lambda *a: heard.append(a),
+        )
+    assert not (tmp_path / "scores.csv").exists()
+    assert all(stage == "extracting" for stage, _, _ in heard)
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 from PIL import Image
+from tests.fakes import FakeJurisdictionRepository, FakeUnitOfWork
 
 from liaison.biometrics.ansi_nist import (
     FingerImage,
@@ -21,7 +26,7 @@ from liaison.biometrics.ansi_nist import (
 from liaison.biometrics.iso19794 import load_template, read_template, write_record
 from liaison.biometrics.model import FingerPosition, FingerTemplate
 from liaison.bookings import transactions
-from liaison.bookings.errors import InvalidBooking
+from liaison.bookings.errors import DuplicateTcn, InvalidBooking, WrongAgency
 from liaison.bookings.model import Booking, Charge, Decision, Response
 from liaison.bookings.services import BookingSubmission, parse_fingerprints
 from liaison.bookings.transactions import (
@@ -30,6 +35,8 @@ from liaison.bookings.transactions import (
     response_transaction,
     submission_from_transaction,
 )
+from liaison.jurisdictions.errors import UnknownAgency
+from liaison.jurisdictions.model import Agency
 
 DB1 = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "fvc2002" / "DB1_B"
 TYPE2 = {
@@ -100,11 +107,15 @@ def submission(
 
 def test_exports() -> None:
     assert sorted(transactions.__all__) == [
+        "FingerCapture",
         "LIAISON_ORI",
         "NCIC_US_PLACES",
+        "TOTS",
+        "TransactionSubmitted",
         "response_fields",
         "response_transaction",
         "submission_from_transaction",
+        "submit_transaction",
     ]
 
 
@@ -320,3 +331,259 @@ def test_a_booking_without_a_number_echoes_none() -> None:
         response_transaction(replace(booked(), booking_number=""), answer(Decision.NO_MATCH))
     )
     assert set(tx.type2) == {"2.059", "2.060"}
+
+
+# --- submitting a transaction: read, extract (the real extractor), store ----------------------
+
+TRAVIS = "TX2270000"
+AT = datetime(2024, 5, 1, 15, 0, tzinfo=UTC)
+PLACES = {"TX": "US", **NCIC_MEXICO}
+
+
+def store() -> FakeUnitOfWork:
+    return FakeUnitOfWork(
+        jurisdictions=FakeJurisdictionRepository(
+            agencies=[Agency(TRAVIS, "Travis County Sheriff's Office", "48453")]
+        )
+    )
+
+
+def submit(
+    uow: FakeUnitOfWork,
+    data: bytes,
+    *,
+    booking_id: str = "b-1",
+    ori: str | None = TRAVIS,
+    **kw: Any,
+) -> transactions.TransactionSubmitted:
+    return transactions.submit_transaction(
+        uow=uow,
+        data=data,
+        booking_id=booking_id,
+        actor="jail:TX2270000:k1",
+        at=AT,
+        ori=ori,
+        places=PLACES,
+        **kw,
+    )
+
+
+def nothing_stored(uow: FakeUnitOfWork) -> None:
+    assert uow.bookings.items == {}
+    assert uow.jobs.rows == {}
+    assert uow.audit.rows == []
+
+
+@cache
+def two_fingers() -> bytes:
+    """Fingers 2 and 3 (FVC2002 DB1 102_1, 103_1), rolled, WSQ: what most tests send."""
+    return write_transaction(car(fingers=images()[1:]))
+
+
+def test_a_transaction_becomes_a_booking_with_extracted_minutiae_and_their_quality() -> None:
+    uow = store()
+    done = submit(uow, two_fingers())
+    booking = done.submitted.booking
+    assert done.submitted.created
+    assert (booking.tcn, booking.ori, booking.booking_number) == (
+        "TX2270000-20240501-0042",
+        TRAVIS,
+        "BK-2024-0042",
+    )
+    assert sorted(booking.fingerprints) == [2, 3]
+    assert [c.position for c in done.captures] == [2, 3]
+    assert done.extraction_seconds >= sum(c.seconds for c in done.captures) * 0.99
+    for capture in done.captures:
+        template = read_template(booking.fingerprints[capture.position])
+        assert int(template.position) == capture.position
+        assert template.quality == capture.quality > 0  # the ISO finger-quality byte
+        assert template.count == capture.minutiae >= 5
+        assert template.impression == 1  # rolled, as the Type-14 record said
+    assert [row.key for row in uow.jobs.rows.values()] == ["b-1"]
+
+
+def test_a_replay_returns_the_first_booking_without_extracting_again() -> None:
+    uow = store()
+    first = submit(uow, two_fingers())
+    again = submit(uow, two_fingers(), booking_id="b-2")
+    assert not again.submitted.created
+    assert again.submitted.booking.booking_id == "b-1"
+    assert (again.captures, again.extraction_seconds) == ((), 0.0)
+    assert list(uow.bookings.items) == ["b-1"]
+    assert len(uow.jobs.rows) == 1
+    assert first.submitted.booking.body_digest == again.submitted.booking.body_digest
+
+
+def test_the_same_tcn_with_other_bytes_is_refused_before_any_extraction() -> None:
+    uow = store()
+    submit(uow, two_fingers())
+    other = write_transaction(car({**TYPE2, "2.009": "BK-OTHER"}, fingers=()))
+    with pytest.raises(DuplicateTcn, match="TX2270000-20240501-0042"):
+        submit(uow, other, booking_id="b-2")
+    assert list(uow.bookings.items) == ["b-1"]
+
+
+def test_threads_extract_the_same_records_as_one_by_one() -> None:
+    alone = submit(store(), two_fingers()).submitted.booking.fingerprints
+    shared = submit(store(), two_fingers(), workers=2).submitted.booking.fingerprints
+    assert alone == shared
+
+
+def test_plain_impressions_and_slaps_are_not_searched() -> None:
+    slap = FingerImage.from_pixels(13, pixels(2), impression=0)
+    uow = store()
+    done = submit(uow, write_transaction(car(fingers=(images()[2], slap))))
+    assert [c.position for c in done.captures] == [3]
+    assert sorted(done.submitted.booking.fingerprints) == [3]
+
+
+def test_an_image_is_read_at_the_resolution_its_record_declares() -> None:
+    """A 1000 ppi capture: minutiae in its own pixels, its resolution in the ISO record."""
+    with Image.open(DB1 / "102_1.tif") as image:
+        fine = np.asarray(image.convert("L").resize((776, 748), Image.Resampling.BICUBIC))
+    tx = car(fingers=(FingerImage.from_pixels(2, fine, ppi=1000, impression=1),))
+    booking = submit(store(), write_transaction(tx)).submitted.booking
+    template = read_template(booking.fingerprints[2])
+    assert (template.width, template.height, template.resolution_ppcm) == (776, 748, 394)
+    assert template.minutiae[:, 0].max() > 388  # beyond a 500 ppi image's width
+
+
+def png(image: npt.NDArray[np.uint8]) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(image).save(out, format="PNG")
+    return out.getvalue()
+
+
+def png_finger(position: int, image: npt.NDArray[np.uint8], *, width: int = 0) -> FingerImage:
+    height, actual = image.shape
+    return FingerImage(position, width or actual, height, 500, "PNG", None, png(image), 14, 1)
+
+
+def test_a_png_image_is_decoded_and_searched() -> None:
+    uow = store()
+    done = submit(uow, write_transaction(car(fingers=(png_finger(2, pixels(2)),))))
+    assert [c.position for c in done.captures] == [2]
+
+
+# Each refusal: what is sent, and what the message must say. Nothing is stored for any.
+def _truncated() -> bytes:
+    data = two_fingers()
+    return data[: len(data) - 500]
+
+
+def _relength(data: bytes, tag: bytes, change: int) -> bytes:
+    found = re.search(rb"(?:^|\x1c)(" + re.escape(tag) + rb":(\d+))", data)
+    assert found is not None
+    told = tag + b":%d" % (int(found[2]) + change)
+    return data[: found.start(1)] + told + data[found.end(1) :]
+
+
+def _corrupt_wsq() -> bytes:
+    tx = read_transaction(two_fingers())
+    raw = bytearray(tx.fingers[0].raw)
+    raw[200:400] = b"\xff" * 200
+    return write_transaction(replace(tx, fingers=(replace(tx.fingers[0], raw=bytes(raw)),)))
+
+
+def _finger3(image: npt.NDArray[np.uint8]) -> bytes:
+    return write_transaction(car(fingers=(FingerImage.from_pixels(3, image), images()[1])))
+
+
+REFUSED: dict[str, tuple[Callable[[], bytes], str]] = {
+    "truncated": (
+        _truncated,
+        r"malformed: record 4 \(Type-14\), field 14\.001 LEN, byte \d+: says the record is "
+        r"\d+ bytes but only \d+ remain: the transaction is truncated",
+    ),
+    "type1 LEN lies": (
+        lambda: _relength(two_fingers(), b"1.001", 9),
+        r"record 1 \(Type-1\), field 1\.001 LEN, byte 6: .* the length is wrong",
+    ),
+    "type14 LEN overruns the file": (
+        lambda: _relength(two_fingers(), b"14.001", 50_000),
+        r"record 3 \(Type-14\), field 14\.001 LEN, byte \d+: says the record is \d+ bytes but "
+        r"only \d+ remain",
+    ),
+    "corrupt WSQ": (
+        _corrupt_wsq,
+        r"record 3 \(Type-14\), field 14\.999 DATA, byte \d+: the WSQ stream cannot be decoded",
+    ),
+    "missing DOA": (
+        lambda: write_transaction(
+            car({k: v for k, v in TYPE2.items() if k != "2.045"}, fingers=images()[1:])
+        ),
+        r"2\.045 DOA \(date of arrest\) is missing",
+    ),
+    "missing NAM": (
+        lambda: write_transaction(
+            car({k: v for k, v in TYPE2.items() if k != "2.018"}, fingers=images()[1:])
+        ),
+        r"2\.018 NAM '': expected 'LAST,FIRST MIDDLE'",
+    ),
+    "not a submission": (
+        lambda: write_transaction(replace(car(fingers=images()[1:]), tot="SRE")),
+        r"1\.004 TOT 'SRE' is not a ten-print submission \(CAR, CNA\)",
+    ),
+    "an unknown finger": (
+        lambda: write_transaction(car(fingers=(FingerImage.from_pixels(0, pixels(1)),))),
+        r"finger image 1 \(Type-14\) has finger position 0 \(unknown\)",
+    ),
+    "a blank image": (
+        lambda: _finger3(np.full((374, 388), 255, dtype=np.uint8)),
+        r"^finger 3: unusable capture: the image is blank",
+    ),
+    "noise": (
+        lambda: _finger3(np.random.default_rng(3).integers(0, 256, (374, 388), dtype=np.uint8)),
+        r"^finger 3: unusable capture: ",
+    ),
+    "a PNG of another size than its record says": (
+        lambda: write_transaction(car(fingers=(png_finger(2, pixels(2), width=400),))),
+        r"finger 2: the PNG image is 388x374, the record says 400x374",
+    ),
+    "a PNG that is not one": (
+        lambda: write_transaction(
+            car(fingers=(replace(png_finger(2, pixels(2)), raw=b"\x89PNG not really"),))
+        ),
+        r"finger 2: the PNG image cannot be decoded",
+    ),
+    "lossless JPEG": (
+        lambda: write_transaction(
+            car(fingers=(replace(png_finger(2, pixels(2)), compression="JPEGL"),))
+        ),
+        r"finger 2: JPEGL images cannot be decoded here",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_a_bad_transaction_is_refused_saying_where_and_stores_nothing(case: str) -> None:
+    make, message = REFUSED[case]
+    uow = store()
+    with pytest.raises(InvalidBooking, match=message):
+        submit(uow, make())
+    nothing_stored(uow)
+
+
+def test_a_transaction_of_another_agency_is_refused() -> None:
+    uow = store()
+    with pytest.raises(WrongAgency, match="you submit for agency CA0380000, not TX2270000"):
+        submit(uow, two_fingers(), ori="CA0380000")
+    nothing_stored(uow)
+
+
+def test_an_unregistered_agency_is_refused_after_extraction_and_stores_nothing() -> None:
+    uow = store()
+    data = write_transaction(car(fingers=images()[2:], ori="TX9990000"))
+    with pytest.raises(UnknownAgency, match="TX9990000"):
+        submit(uow, data, ori=None)
+    nothing_stored(uow)
+
+
+def test_a_transaction_digest_stands_for_the_fingerprints() -> None:
+    """Read from a transaction, the body digest is fixed by its bytes, whatever an extractor
+    makes of the images (so a replay is known before extraction)."""
+    sub = replace(submission(), source_digest="ab" * 32)
+    assert replace(sub, fingerprints={}).digest() == sub.digest()
+    assert replace(sub, source_digest="cd" * 32).digest() != sub.digest()
+    assert replace(sub, booking_number="other").digest() != sub.digest()
+    assert submission().digest() != sub.digest()

@@ -53,6 +53,7 @@ STATUS: dict[type[LiaisonError], int] = {
     accounts.AccountLocked: 423,
     # the engine is not there: the server's fault, not the caller's
     biometrics.GalleryError: 503,
+    biometrics.ExtractionError: 422,  # an image with no usable fingerprint on it
     # store
     store.DuplicateKey: 409,
     store.ConcurrentUpdate: 409,  # someone else changed it first: reload and try again

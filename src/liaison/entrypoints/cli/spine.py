@@ -17,7 +17,7 @@ from liaison.accounts import services as accounts
 from liaison.adapters.store import migrate
 from liaison.audit import services as audit
 from liaison.bookings import services as bookings
-from liaison.bookings.model import BookingState
+from liaison.bookings.model import Booking, BookingState
 from liaison.detainers import services as detainers
 from liaison.detainers.model import DetainerState
 from liaison.entrypoints.cli.common import DataDir, err, fail, out, reported, shown_url, wire
@@ -146,32 +146,53 @@ def audit_verify(data_dir: DataDir = None) -> None:
 
 @bookings_app.command("submit")
 def bookings_submit(
-    file: Annotated[Path, typer.Argument(help="a booking as JSON (the API's body)")],
+    file: Annotated[
+        Path, typer.Argument(help="a booking as JSON (the API's body), or with --an2 a transaction")
+    ],
     data_dir: DataDir = None,
     wait: Annotated[bool, typer.Option(help="identify now and print the response")] = True,
+    an2: Annotated[
+        bool,
+        typer.Option(
+            "--an2",
+            help="FILE is an ANSI/NIST-ITL transaction with fingerprint images (EBTS CAR/CNA)",
+        ),
+    ] = False,
+    an2_out: Annotated[
+        Path | None,
+        typer.Option(help="write the response as an ANSI/NIST-ITL transaction (TOT SRE) here"),
+    ] = None,
 ) -> None:
     """Submit a booking from a file, as a jail would."""
     from pydantic import ValidationError
 
-    from liaison.entrypoints.api.schemas import BookingIn, ResponseOut
+    from liaison.bookings import transactions
+    from liaison.entrypoints.api.schemas import BookingIn
     from liaison.entrypoints.worker import Worker
 
     with reported():
         try:
-            body = BookingIn.model_validate_json(file.read_bytes())
+            data = file.read_bytes()
+            body = None if an2 else BookingIn.model_validate_json(data)
         except OSError as exc:
             raise fail(f"{file}: {exc.strerror or exc}") from exc
         except ValidationError as exc:
             raise fail(f"{file}: {_problems(exc)}") from exc
         c = wire(data_dir, with_engine=wait)
-        done = bookings.submit_booking(
-            uow=c.uow(),
-            submission=body.to_domain(),
-            booking_id=c.new_id(),
-            actor="cli",
-            at=c.clock(),
-        )
-        booking_id = done.booking.booking_id
+        if body is None:
+            sent = transactions.submit_transaction(
+                uow=c.uow(), data=data, booking_id=c.new_id(), actor="cli", at=c.clock()
+            )
+            booking_id = sent.submitted.booking.booking_id
+        else:
+            done = bookings.submit_booking(
+                uow=c.uow(),
+                submission=body.to_domain(),
+                booking_id=c.new_id(),
+                actor="cli",
+                at=c.clock(),
+            )
+            booking_id = done.booking.booking_id
         if wait:
             runner = Worker(c)
             while runner.run_once():
@@ -185,7 +206,117 @@ def bookings_submit(
         )
     if wait and booking.state is BookingState.RECEIVED:
         err.print("[yellow]not identified yet: a worker will retry the search[/]")
+    _show_response(booking, an2_out)
+
+
+@bookings_app.command("response")
+def bookings_response(
+    booking_id: Annotated[str, typer.Argument(help="the booking id submit printed")],
+    data_dir: DataDir = None,
+    an2_out: Annotated[
+        Path | None,
+        typer.Option(help="write the response as an ANSI/NIST-ITL transaction (TOT SRE) here"),
+    ] = None,
+) -> None:
+    """Print a booking's response; with --an2-out, also write it as a transaction file."""
+    with reported():
+        c = wire(data_dir)
+        booking = bookings.get_booking(
+            uow=c.uow(),
+            booking_id=booking_id,
+            actor="cli",
+            purpose="booking response",
+            at=c.clock(),
+        )
+    _show_response(booking, an2_out)
+
+
+def _show_response(booking: Booking, an2_out: Path | None) -> None:
+    """Print the response as JSON; write its SRE transaction to ``an2_out`` when asked (exit 1
+    when there is no response to write yet)."""
+    from liaison.bookings import transactions
+    from liaison.entrypoints.api.schemas import ResponseOut
+
     out.print_json(json.dumps(ResponseOut.of(booking).model_dump()))
+    if an2_out is None:
+        return
+    if booking.response is None:
+        raise fail(
+            f"booking {booking.booking_id} has no response yet ({booking.state.value}): "
+            f"fetch it later with: liaison bookings response {booking.booking_id} --an2-out FILE",
+            code=1,
+        )
+    try:
+        an2_out.write_bytes(transactions.response_transaction(booking, booking.response))
+    except OSError as exc:
+        raise fail(f"{an2_out}: {exc.strerror or exc}") from exc
+    err.print(f"response transaction written to {escape(str(an2_out))}")
+
+
+@bookings_app.command("build-an2")
+def bookings_build_an2(
+    out_file: Annotated[Path, typer.Argument(help="the transaction file to write (.an2)")],
+    images: Annotated[
+        list[Path],
+        typer.Argument(help="1-10 fingerprint images (.tif .png .bmp .wsq), fingers 1, 2, ..."),
+    ],
+    tcn: Annotated[str, typer.Option(help="transaction control number (1.009)")],
+    ori: Annotated[str, typer.Option(help="the booking agency's ORI (1.008)")],
+    name: Annotated[str, typer.Option(help="LAST,FIRST (2.018)")],
+    arrested: Annotated[str, typer.Option(help="date of arrest, YYYY-MM-DD (2.045)")],
+    booking_number: Annotated[str, typer.Option(help="booking number (2.009)")] = "",
+    charge: Annotated[
+        list[str] | None,
+        typer.Option(help='an NCIC code and literal, "1313 SIMPLE ASSAULT"; may repeat'),
+    ] = None,
+    sex: Annotated[str, typer.Option(help="M, F or X (2.024)")] = "X",
+    ppi: Annotated[
+        int | None, typer.Option(help="the images' ppi (default: what each file says, else 500)")
+    ] = None,
+) -> None:
+    """Write an ANSI/NIST-ITL booking (EBTS CAR: Type-1, Type-2, WSQ Type-14 per finger) from
+    image files, to try `bookings submit --an2` or POST /bookings/ansi-nist with."""
+    from datetime import date
+
+    from liaison.biometrics.extraction import load_image
+    from liaison.synth.ansi_nist import Arrest, FingerPicture, ten_print_transaction
+
+    if not 1 <= len(images) <= 10:
+        raise fail(f"give 1-10 images (fingers 1-10 in order), not {len(images)}")
+    family, comma, given = name.partition(",")
+    if not comma or not family.strip():
+        raise fail(f"--name {name!r}: expected LAST,FIRST")
+    try:
+        arrested_on = date.fromisoformat(arrested)
+    except ValueError as exc:
+        raise fail(f"--arrested {arrested!r}: expected YYYY-MM-DD") from exc
+    with reported():
+        pictures = {}
+        for position, path in enumerate(images, start=1):
+            try:
+                pixels, found_ppi = load_image(path, ppi=ppi)
+            except OSError as exc:
+                raise fail(f"{path}: {exc.strerror or exc}") from exc
+            pictures[position] = FingerPicture(pixels, found_ppi)
+        arrest = Arrest(
+            tcn=tcn,
+            ori=ori,
+            booking_number=booking_number or tcn,
+            family_name=family.strip().upper(),
+            given_name=given.strip().upper(),
+            arrested_on=arrested_on,
+            sex=sex.upper(),
+            charges=tuple(charge or ("1313 SIMPLE ASSAULT",)),
+        )
+        try:
+            data = ten_print_transaction(arrest, pictures)
+        except ValueError as exc:
+            raise fail(str(exc)) from exc
+    try:
+        out_file.write_bytes(data)
+    except OSError as exc:
+        raise fail(f"{out_file}: {exc.strerror or exc}") from exc
+    out.print(f"{out_file}: {len(data):,} bytes, {len(pictures)} fingers")
 
 
 def _problems(exc: ValidationError) -> str:
