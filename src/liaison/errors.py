@@ -8,6 +8,8 @@ The tree, one line a class (each context's ``errors.py`` holds its own branch):
     │   ├── TransactionError            an ANSI/NIST-ITL transaction is malformed (names record,
     │   │                               field and offset)
     │   ├── CaptureError                a capture is unusable (no minutiae, bad position, ...)
+    │   ├── ExtractionError             an image yields no usable finger (blank, noise, tiny,
+    │   │                               too little finger, quality under the threshold)
     │   ├── GalleryError                the on-disk gallery is missing, corrupt or inconsistent
     │   └── EvaluationError             a dataset cannot be evaluated as asked
     ├── IdentityError                   liaison.identity.errors
