@@ -74,7 +74,9 @@ def main() -> None:
             gallery,
             index,
             Thresholds(match=np.inf, possible=np.inf),
-            search=SearchParams(per_finger_k=args.shortlist, shortlist=args.shortlist),
+            search=SearchParams(
+                per_finger_k=args.shortlist, shortlist=args.shortlist, kept=args.shortlist
+            ),
         )
         probe_ids = rng.choice(np.flatnonzero(impression > 4), size=args.probes, replace=False)
         identifier.identify([moved(base[probe_ids[0]], rng)])  # compile before timing
