@@ -9,14 +9,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from types import TracebackType
 from typing import Annotated
 
 import numpy as np
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from liaison import bootstrap
@@ -24,6 +22,7 @@ from liaison.biometrics import services
 from liaison.biometrics.errors import GalleryError
 from liaison.biometrics.extraction import DEFAULT_METHOD, Method
 from liaison.biometrics.identification import Identification, Thresholds
+from liaison.entrypoints.cli.common import Bars
 from liaison.errors import LiaisonError
 
 __all__ = ["app"]
@@ -91,44 +90,6 @@ def _reported() -> Iterator[None]:
         raise typer.Exit(code=2) from None
 
 
-class _Bar:
-    """A progress bar on stderr that appears only once the work has run for ``BAR_DELAY_S``."""
-
-    def __init__(self) -> None:
-        self._started = time.monotonic()
-        self._progress: Progress | None = None
-        self._tasks: dict[str, TaskID] = {}
-
-    def __enter__(self) -> _Bar:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if self._progress is None:
-            if time.monotonic() - self._started < BAR_DELAY_S:
-                return
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed:,}/{task.total:,}"),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self._progress.start()
-        if stage not in self._tasks:
-            self._tasks[stage] = self._progress.add_task(stage, total=total)
-        self._progress.update(self._tasks[stage], completed=done, total=total)
-
-
 def _image_options(
     source: Source, extractor: Method | None, ppi: int | None, data_dir: Path | None
 ) -> services.ImageOptions | None:
@@ -168,7 +129,7 @@ def score_matrix_command(
     """
     images = _image_options(source, extractor, ppi, data_dir)
     started = time.perf_counter()
-    with _reported(), _Bar() as bar:
+    with _reported(), Bars(delay_s=BAR_DELAY_S, transient=True) as bar:
         count = services.score_matrix_csv(root=directory, out=out, progress=bar, images=images)
     seconds = time.perf_counter() - started
     typer.echo(f"{count} samples, {count * count:,} scores in {seconds:.1f} s -> {out}")
@@ -193,7 +154,7 @@ def eval_command(
     kept under the data directory (extracted/), so a second run only matches.
     """
     images = _image_options(source, extractor, ppi, data_dir)
-    with _reported(), _Bar() as bar:
+    with _reported(), Bars(delay_s=BAR_DELAY_S, transient=True) as bar:
         results = services.evaluate_databases(
             root=directory, impostors=impostors.value, progress=bar, images=images
         )
@@ -281,7 +242,7 @@ def calibrate_command(
     mean anything.
     """
     cfg = bootstrap.settings(data_dir)
-    with _reported(), _Bar() as bar:
+    with _reported(), Bars(delay_s=BAR_DELAY_S, transient=True) as bar:
         # the thresholds the identifier holds play no part: calibration reads raw scores
         identifier = bootstrap.open_identifier(
             cfg, thresholds=Thresholds(match=np.inf, possible=np.inf)

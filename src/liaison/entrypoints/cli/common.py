@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from sqlalchemy.engine import make_url
 
 from liaison import bootstrap
 from liaison.errors import LiaisonError
 
-__all__ = ["DataDir", "err", "fail", "one_line", "out", "reported", "shown_url", "wire"]
+__all__ = ["Bars", "DataDir", "err", "fail", "one_line", "out", "reported", "shown_url", "wire"]
 
 # soft_wrap: a long line stays one line (scripts and tests read errors line by line)
 out = Console(soft_wrap=True)
@@ -54,3 +64,46 @@ def reported() -> Iterator[None]:
         yield
     except LiaisonError as exc:
         raise fail(f"{type(exc).__name__}: {exc}") from exc
+
+
+class Bars:
+    """Progress bars on stderr, one per stage, fed as ``bars(stage, done, total)``. They
+    appear once the work has run ``delay_s`` seconds (short work shows none), and stay on
+    screen when done unless ``transient``."""
+
+    def __init__(self, *, delay_s: float = 0.0, transient: bool = False) -> None:
+        self._delay_s = delay_s
+        self._transient = transient
+        self._started = time.monotonic()
+        self._progress: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> Bars:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self._progress is None:
+            if time.monotonic() - self._started < self._delay_s:
+                return
+            self._progress = Progress(
+                TextColumn("{task.description:<18}"),
+                BarColumn(),
+                TextColumn("{task.completed:>9,}/{task.total:<9,}"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=self._transient,
+            )
+            self._progress.start()
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(stage, total=total)
+        self._progress.update(self._tasks[stage], completed=done, total=total)

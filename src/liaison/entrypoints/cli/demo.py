@@ -13,23 +13,14 @@ import shutil
 import time
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from liaison import bootstrap
-from liaison.entrypoints.cli.common import fail, out, reported
+from liaison.entrypoints.cli.common import Bars, fail, out, reported
 from liaison.entrypoints.worker import Worker
 from liaison.settings import Settings
 from liaison.synth.demo import DEFAULT_START, MARKER, DemoOptions, DemoRun, build_world, run_month
@@ -42,39 +33,6 @@ __all__ = ["demo"]
 # what a finished demo leaves; kept for a re-run of the same world: the gallery and its index
 _DB_FILES = ("liaison.db", "liaison.db-wal", "liaison.db-shm")
 _OUTPUTS = ("report.html", "demo-credentials.json", "thresholds.json")
-
-
-class _Bars:
-    """Progress bars on stderr, one per stage, left on screen when done."""
-
-    def __init__(self, *, show: bool) -> None:
-        self._progress = Progress(
-            TextColumn("{task.description:<18}"),
-            BarColumn(),
-            TextColumn("{task.completed:>9,}/{task.total:<9,}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            disable=not show,
-        )
-        self._tasks: dict[str, TaskID] = {}
-
-    def __enter__(self) -> _Bars:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._progress.stop()
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage not in self._tasks:
-            self._tasks[stage] = self._progress.add_task(stage, total=total)
-        self._progress.update(self._tasks[stage], completed=done, total=total)
 
 
 def _prepare(data_dir: Path, options: DemoOptions) -> None:
@@ -171,7 +129,7 @@ def demo(
     # always the embedded default, whatever LIAISON_DATABASE_URL says: the demo replaces its store
     cfg = Settings(data_dir=data_dir, workers=env.workers, token_minutes=env.token_minutes)
     clock = SimClock(options.start_at)
-    with reported(), _Bars(show=True) as bars:
+    with reported(), Bars() as bars:
         _write_marker(data_dir, options, None)
         c = bootstrap.container(cfg, clock=clock)
         try:
