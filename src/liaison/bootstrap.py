@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from liaison.adapters.biometric_search import EngineSearch
+from liaison.adapters.linkage.encounter import DuckDBScreening
 from liaison.adapters.store import migrate
 from liaison.adapters.store.orm import start_mappers
 from liaison.adapters.store.uow import SqlUnitOfWork, make_engine
@@ -20,6 +21,7 @@ from liaison.biometrics.gallery import Gallery
 from liaison.biometrics.identification import Identifier, SearchParams, Thresholds
 from liaison.biometrics.index import CodeIndex, IndexParams
 from liaison.bookings.ports import TenPrintSearch
+from liaison.bookings.services import EncounterScreening
 from liaison.identity.priority import PriorityTable
 from liaison.settings import Settings
 
@@ -90,7 +92,18 @@ class Container:
     token_ttl: timedelta = timedelta(minutes=15)
     search_factory: Callable[[], TenPrintSearch] | None = None
     close: Callable[[], None] = lambda: None  # releases the database connections
+    screen_encounters: bool = True  # screen each booked person against the watchlist
     _search: TenPrintSearch | None = field(default=None, repr=False)
+    _screening: EncounterScreening | None = field(default=None, repr=False)
+
+    def encounter_screening(self) -> EncounterScreening | None:
+        """The watchlist screening of bookings (DuckDB in process), or None when off."""
+        if not self.screen_encounters:
+            return None
+        if self._screening is None:
+            engine = DuckDBScreening()
+            self._screening = EncounterScreening(keys=engine, scorer=engine, new_id=self.new_id)
+        return self._screening
 
     def search(self) -> TenPrintSearch:
         """The biometric engine, opened on first use (loading the index takes seconds)."""

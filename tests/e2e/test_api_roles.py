@@ -44,6 +44,10 @@ ENDPOINTS: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
     ("POST", "/api-keys", {}, {"admin"}),
     ("POST", "/agencies", {}, {"program_manager"}),
     ("POST", "/policies", {}, {"program_manager"}),
+    ("GET", "/screening/cases", None, {"screening_analyst"}),
+    ("GET", "/screening/cases/x", None, {"screening_analyst"}),
+    ("POST", "/screening/cases/x/steps", {"action": "assign"}, {"screening_analyst"}),
+    ("POST", "/screening/check", {"names": ["A B"]}, {"screening_analyst"}),
 ]
 
 PEOPLE = {

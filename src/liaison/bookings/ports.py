@@ -11,6 +11,7 @@ from liaison.bookings.model import Booking, Identification
 from liaison.detainers.ports import DetainerRepository
 from liaison.identity.ports import IdentityRepository
 from liaison.jurisdictions.ports import JurisdictionRepository
+from liaison.screening.ports import CampaignRepository, CaseRepository, WatchlistRepository
 from liaison.transaction import JobQueue, Transaction
 
 __all__ = ["BookingRepository", "BookingsUnitOfWork", "TenPrintSearch"]
@@ -59,3 +60,12 @@ class BookingsUnitOfWork(Transaction, Protocol):
 
     @property
     def jobs(self) -> JobQueue: ...
+
+    @property
+    def watchlist(self) -> WatchlistRepository: ...
+
+    @property
+    def screening_cases(self) -> CaseRepository: ...
+
+    @property
+    def campaigns(self) -> CampaignRepository: ...

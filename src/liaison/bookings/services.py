@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -47,11 +47,15 @@ from liaison.identity.priority import PriorityTable, enforcement_priority, offen
 from liaison.identity.status import derive_status
 from liaison.jurisdictions.errors import UnknownAgency
 from liaison.jurisdictions.model import JailAnswer
+from liaison.screening import services as screening
+from liaison.screening.model import Subject, SubjectKind
+from liaison.screening.ports import EncounterScorer, NameKeys
 
 __all__ = [
     "IDENTIFY",
     "BookingSubmission",
     "DetainerRequest",
+    "EncounterScreening",
     "Submitted",
     "answer_detainer",
     "find_replay",
@@ -114,6 +118,16 @@ class BookingSubmission:
 class Submitted:
     booking: Booking
     created: bool  # False: the same TCN and body were seen before; this is the first result
+
+
+@dataclass(frozen=True)
+class EncounterScreening:
+    """What screening a booking's person against the watchlist needs (``bootstrap`` wires
+    it): blocking keys, the scorer, and ids for the cases it opens."""
+
+    keys: NameKeys
+    scorer: EncounterScorer
+    new_id: Callable[[], str]
 
 
 @dataclass(frozen=True)
@@ -237,17 +251,30 @@ def identify_booking(
     identification: Identification,
     priority_table: PriorityTable,
     at: datetime,
+    screening_engine: EncounterScreening | None = None,
 ) -> Booking:
-    """Store a booking's identification and its response to the jail.
+    """Store a booking's identification and its response to the jail, and screen the person
+    against the watchlist (when ``screening_engine`` is given).
 
     Idempotent: a booking already identified keeps its first result (a job run twice after a
-    crash changes nothing). The caller completes the queue job in the same unit of work.
+    crash changes nothing). The caller completes the queue job in the same unit of work, so
+    the identification, the response and any screening case commit together. A watchlist hit
+    opens a case for analysts and changes nothing in the response: the jail is never told.
     """
     booking = _load(uow, booking_id)
     if booking.state is not BookingState.RECEIVED:
         return booking
     booking.identification = identification
     booking.response = _response(uow, booking, identification, priority_table, at)
+    if screening_engine is not None:
+        screening.screen_encounter(
+            uow=uow,
+            subject=_subject(uow, booking, identification),
+            keys=screening_engine.keys,
+            scorer=screening_engine.scorer,
+            new_id=screening_engine.new_id,
+            at=at,
+        )
     booking.state = BookingState.RESPONDED
     audit.record(
         uow=uow,
@@ -262,6 +289,31 @@ def identify_booking(
         at=at,
     )
     return booking
+
+
+def _subject(uow: BookingsUnitOfWork, booking: Booking, identification: Identification) -> Subject:
+    """The booked person as screening sees them: the name given at booking first, then the
+    names the repository holds for the identity the fingerprints matched (if they did)."""
+    b = booking.biographics
+    names = [f"{b.given_name} {b.family_name}".strip()]
+    identity_id = None
+    best = identification.candidates[0] if identification.candidates else None
+    if identification.decision is Decision.MATCH and best is not None:
+        identity_id = best.identity_id
+        identity = uow.identities.get(best.identity_id)
+        for n in identity.names if identity else []:
+            full = f"{n.given} {n.family}".strip()
+            if full not in names:
+                names.append(full)
+    nationality = b.claimed_citizenship if b.claimed_citizenship != "US" else b.birth_place
+    return Subject(
+        kind=SubjectKind.BOOKING,
+        subject_id=booking.booking_id,
+        names=tuple(names),
+        dob=b.birth_date,
+        nationality=nationality if nationality != "US" else "",
+        identity_id=identity_id,
+    )
 
 
 def _response(

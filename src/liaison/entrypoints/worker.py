@@ -85,6 +85,7 @@ class Worker:
                 identification=identification,
                 priority_table=self.c.priority_table,
                 at=self.c.clock(),
+                screening_engine=self.c.encounter_screening(),
             )
             uow.jobs.complete(job)
             uow.commit()

@@ -7,6 +7,7 @@ the worker."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from liaison import bootstrap
+from liaison.adapters.linkage.encounter import DuckDBScreening
 from liaison.adapters.store.errors import StoreError
 from liaison.adapters.store.tables import jobs
 from liaison.biometrics.model import FingerPosition, FingerTemplate
@@ -34,6 +36,8 @@ from liaison.detainers import services as detainers
 from liaison.entrypoints.worker import LAPSE_CHECK_EVERY, Worker
 from liaison.identity.model import EventKind, Identity, ImmigrationEvent, PersonName
 from liaison.jurisdictions.model import Agency, Jurisdiction, JurisdictionKind
+from liaison.screening import services as screening
+from liaison.screening.model import ListedName, PartialDate, SubjectKind, WatchlistEntry
 from liaison.settings import Settings
 from liaison.synth.spine import booking_fingers
 
@@ -282,3 +286,55 @@ def test_the_worker_loop_survives_an_unreachable_store(
 
     assert turns == ["failed", "ran"]
     assert wired.booking(booking_id).state is BookingState.RESPONDED
+
+
+def _publish(wired: Wired, *entries: WatchlistEntry) -> None:
+    engine = DuckDBScreening()
+    screening.publish_list(
+        uow=wired.c.uow(), entries=entries, source="t", keys=engine, actor="admin", at=T0
+    )
+
+
+def test_a_watchlisted_person_opens_a_case_and_the_jail_is_told_nothing(wired: Wired) -> None:
+    worker = Worker(wired.c, name="test-worker")
+    clean = wired.submit("TCN-CLEAN")
+    worker.run_once()
+    # the list now has the booked person (by fingerprints, and by name and date of birth)
+    _publish(
+        wired,
+        WatchlistEntry(
+            "KST1",
+            (ListedName("María García"),),
+            PartialDate(1980, 1, 1),
+            ("MX",),
+            biometric_identity_id=PERSON,
+        ),
+    )
+    listed = wired.submit("TCN-LISTED")
+    started = time.perf_counter()
+    worker.run_once()
+    assert time.perf_counter() - started < 5
+    with wired.c.uow() as uow:
+        (case,) = uow.screening_cases.list()
+    assert (case.subject_kind, case.subject_id, case.entry_id) == (
+        SubjectKind.BOOKING,
+        listed,
+        "KST1",
+    )
+    assert {f.comparator for f in case.features} >= {"name", "dob", "fingerprints"}
+    # the same response as for the booking screened before the person was listed
+    before, after = wired.booking(clean).response, wired.booking(listed).response
+    assert before is not None
+    assert after is not None
+    assert (after.decision, after.status_category, after.priority, after.flags) == (
+        before.decision,
+        before.status_category,
+        before.priority,
+        before.flags,
+    )
+    assert "screening.encounter" in wired.audit_actions()
+    # a crash after the identification commits nothing twice: the job is done, one case
+    wired.clock.now += timedelta(minutes=10)
+    assert worker.run_once() is False
+    with wired.c.uow() as uow:
+        assert uow.screening_cases.count() == 1

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -36,6 +37,16 @@ from liaison.bookings.model import BookingState, Charge, Identification, Respons
 from liaison.detainers.model import DetainerState, ProbableCause, Transition
 from liaison.identity.model import CitizenshipRuling, ImmigrationEvent, PersonName
 from liaison.jurisdictions.model import AgreementModel, JurisdictionKind, PolicyKind
+from liaison.screening.model import (
+    CaseEvent,
+    CaseOutcome,
+    CaseState,
+    Document,
+    Feature,
+    HitSource,
+    ListedName,
+    SubjectKind,
+)
 
 __all__ = [
     "AUDIT_APPEND_ONLY_DDL",
@@ -51,7 +62,13 @@ __all__ = [
     "jobs",
     "jurisdictions",
     "metadata",
+    "screening_campaign_chunks",
+    "screening_campaigns",
+    "screening_cases",
     "users",
+    "watchlist_entries",
+    "watchlist_keys",
+    "watchlist_versions",
 ]
 
 metadata = MetaData(
@@ -279,4 +296,91 @@ event.listen(
     audit_entries,
     "after_drop",
     _on_postgresql("DROP FUNCTION IF EXISTS audit_entries_append_only()"),
+)
+
+
+# Watchlist versions: an entry row is valid from ``version_from`` until ``version_to``
+# (exclusive; NULL while current), so every published version can be read again.
+watchlist_versions = Table(
+    "watchlist_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("changed", Integer, nullable=False),
+    Column("removed", Integer, nullable=False),
+)
+
+watchlist_entries = Table(
+    "watchlist_entries",
+    metadata,
+    Column("entry_id", Text, primary_key=True),
+    Column("version_from", Integer, primary_key=True, autoincrement=False),
+    Column("version_to", Integer),
+    Column("digest", Text, nullable=False),
+    Column("names", JsonValue(tuple[ListedName, ...]), nullable=False),
+    Column("dob", Text),  # partial ISO date: YYYY, YYYY-MM or YYYY-MM-DD
+    Column("nationalities", JsonValue(tuple[str, ...]), nullable=False),
+    Column("documents", JsonValue(tuple[Document, ...]), nullable=False),
+    Column("biometric_identity_id", BigInteger),
+    Index(None, "version_to"),
+    Index(None, "biometric_identity_id"),
+)
+
+# Blocking keys of each entry row (``liaison.screening.comparators.BLOCKING_RULES`` as
+# strings): how one encounter finds its candidate entries without a scan of the list.
+watchlist_keys = Table(
+    "watchlist_keys",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("entry_id", Text, primary_key=True),
+    Column("version_from", Integer, primary_key=True, autoincrement=False),
+)
+
+screening_cases = Table(
+    "screening_cases",
+    metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("subject_kind", EnumText(SubjectKind), nullable=False),
+    Column("subject_id", Text, nullable=False),
+    Column("entry_id", Text, nullable=False),
+    Column("list_version", Integer, nullable=False),
+    Column("source", EnumText(HitSource), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("features", JsonValue(list[Feature]), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("state", EnumText(CaseState), nullable=False),
+    Column("outcome", EnumText(CaseOutcome)),
+    Column("assignee", Text, nullable=False),
+    Column("campaign_id", Text, nullable=False),
+    Column("events", JsonValue(list[CaseEvent]), nullable=False),
+    # one case per person and entry, whatever found it and however often
+    UniqueConstraint("subject_kind", "subject_id", "entry_id"),
+    Index(None, "state", "due_at"),
+    Index(None, "campaign_id"),
+)
+
+screening_campaigns = Table(
+    "screening_campaigns",
+    metadata,
+    Column("campaign_id", Text, primary_key=True),
+    Column("list_version", Integer, nullable=False),
+    Column("docket", Text, nullable=False),
+    Column("chunks", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+)
+
+screening_campaign_chunks = Table(
+    "screening_campaign_chunks",
+    metadata,
+    Column("campaign_id", Text, primary_key=True),
+    Column("chunk", Integer, primary_key=True, autoincrement=False),
+    Column("done_at", UTCDateTime, nullable=False),
+    Column("people", Integer, nullable=False),
+    Column("hits", Integer, nullable=False),
+    Column("new_cases", Integer, nullable=False),
 )

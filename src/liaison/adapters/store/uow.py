@@ -28,6 +28,11 @@ from liaison.adapters.store.repositories import (
     SqlIdentityRepository,
     SqlJurisdictionRepository,
 )
+from liaison.adapters.store.screening import (
+    SqlCampaignRepository,
+    SqlCaseRepository,
+    SqlWatchlistRepository,
+)
 
 if TYPE_CHECKING:
     from liaison.accounts.ports import AccountsUnitOfWork
@@ -37,6 +42,7 @@ if TYPE_CHECKING:
     from liaison.identity.ports import IdentityUnitOfWork
     from liaison.jurisdictions.ports import JurisdictionsUnitOfWork
     from liaison.reporting.ports import ReportingUnitOfWork
+    from liaison.screening.ports import ScreeningUnitOfWork
 
 __all__ = ["SQLITE_BUSY_TIMEOUT_S", "SqlUnitOfWork", "make_engine"]
 
@@ -97,6 +103,9 @@ class _Open:
     accounts: SqlAccountRepository
     jobs: SqlJobQueue
     reports: SqlReportQueries
+    watchlist: SqlWatchlistRepository
+    screening_cases: SqlCaseRepository
+    campaigns: SqlCampaignRepository
 
 
 class SqlUnitOfWork:
@@ -123,6 +132,9 @@ class SqlUnitOfWork:
             accounts=SqlAccountRepository(session),
             jobs=SqlJobQueue(self._engine, session),
             reports=SqlReportQueries(session),
+            watchlist=SqlWatchlistRepository(session),
+            screening_cases=SqlCaseRepository(session),
+            campaigns=SqlCampaignRepository(session),
         )
         return self
 
@@ -182,6 +194,18 @@ class SqlUnitOfWork:
     def reports(self) -> SqlReportQueries:
         return self._open().reports
 
+    @property
+    def watchlist(self) -> SqlWatchlistRepository:
+        return self._open().watchlist
+
+    @property
+    def screening_cases(self) -> SqlCaseRepository:
+        return self._open().screening_cases
+
+    @property
+    def campaigns(self) -> SqlCampaignRepository:
+        return self._open().campaigns
+
     def _open(self) -> _Open:
         if self._current is None:
             raise StoreError("the unit of work is not open: use it as `with uow: ...`")
@@ -199,4 +223,5 @@ if TYPE_CHECKING:
         audit: AuditUnitOfWork = uow
         accounts: AccountsUnitOfWork = uow
         reporting: ReportingUnitOfWork = uow
-        del identity, bookings, detainers, jurisdictions, audit, accounts, reporting
+        screening: ScreeningUnitOfWork = uow
+        del identity, bookings, detainers, jurisdictions, audit, accounts, reporting, screening

@@ -6,7 +6,14 @@ from fastapi import FastAPI
 
 from liaison.bootstrap import Container
 from liaison.entrypoints.api.errors import liaison_error_handler
-from liaison.entrypoints.api.routes import access, bookings, detainers, jurisdictions, oversight
+from liaison.entrypoints.api.routes import (
+    access,
+    bookings,
+    detainers,
+    jurisdictions,
+    oversight,
+    screening,
+)
 from liaison.errors import LiaisonError
 
 __all__ = ["create_app"]
@@ -21,7 +28,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.liaison = container
     app.add_exception_handler(LiaisonError, liaison_error_handler)
-    for module in (access, bookings, detainers, jurisdictions, oversight):
+    for module in (access, bookings, detainers, jurisdictions, oversight, screening):
         app.include_router(module.router)
 
     @app.get("/health", tags=["ops"])

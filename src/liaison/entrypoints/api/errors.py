@@ -18,6 +18,7 @@ from liaison.detainers import errors as detainers
 from liaison.errors import LiaisonError
 from liaison.identity import errors as identity
 from liaison.jurisdictions import errors as jurisdictions
+from liaison.screening import errors as screening
 
 __all__ = ["STATUS", "liaison_error_handler", "status_of"]
 
@@ -55,6 +56,10 @@ STATUS: dict[type[LiaisonError], int] = {
     biometrics.GalleryError: 503,
     biometrics.ExtractionError: 422,  # an image with no usable fingerprint on it
     # store
+    screening.ScreeningError: 422,
+    screening.UnknownCase: 404,
+    screening.UnknownListVersion: 409,  # nothing published yet: publish a list first
+    screening.CaseTransitionForbidden: 409,
     store.DuplicateKey: 409,
     store.ConcurrentUpdate: 409,  # someone else changed it first: reload and try again
     store.StoreError: 503,

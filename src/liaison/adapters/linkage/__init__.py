@@ -1,0 +1,1 @@
+"""Record linkage on DuckDB (and Splink): preparing names, campaigns, encounter scoring."""

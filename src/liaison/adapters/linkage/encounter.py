@@ -1,0 +1,156 @@
+"""Blocking keys and the scoring of one encounter, on an in-process DuckDB.
+
+The same preparation (``prepare``) and the same comparator table as campaigns: each
+comparator's levels become one SQL ``CASE`` over the (person name, entry name) pairs, so an
+encounter scores exactly as the batch would. Blocking rules become strings
+(``rule name:value|value``) that the store indexes for each entry and an encounter looks up.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import duckdb
+import pyarrow as pa
+
+from liaison.adapters.linkage.prepare import prepare_docket, prepare_watchlist
+from liaison.screening.comparators import (
+    BLOCKING_RULES,
+    COMPARATORS,
+    PREPARED_COLUMNS,
+    PRIOR_WEIGHT,
+    probability,
+)
+from liaison.screening.model import Feature, Score, Subject, WatchlistEntry
+
+__all__ = ["DuckDBScreening", "entries_table", "subject_table"]
+
+
+def entries_table(entries: Sequence[WatchlistEntry]) -> pa.Table:
+    """Entries in the list's columnar form (``liaison.synth.screening.WATCHLIST_SCHEMA``)."""
+    return pa.table(
+        {
+            "entry_id": pa.array([e.entry_id for e in entries], pa.string()),
+            "names": pa.array([[n.full for n in e.names] for e in entries], pa.list_(pa.string())),
+            "dob": pa.array([str(e.dob) if e.dob else None for e in entries], pa.string()),
+            "nationalities": pa.array(
+                [list(e.nationalities) for e in entries], pa.list_(pa.string())
+            ),
+            "doc_numbers": pa.array(
+                [[d.number for d in e.documents] for e in entries], pa.list_(pa.string())
+            ),
+        }
+    )
+
+
+def subject_table(subject: Subject) -> pa.Table:
+    """One person in the docket's columnar form."""
+    return pa.table(
+        {
+            "person_id": pa.array([subject.subject_id], pa.string()),
+            "name": pa.array([subject.names[0] if subject.names else ""], pa.string()),
+            "aliases": pa.array([list(subject.names[1:])], pa.list_(pa.string())),
+            "dob": pa.array([subject.dob], pa.date32()),
+            "nationality": pa.array([subject.nationality or None], pa.string()),
+            "doc_number": pa.array(
+                [subject.documents[0].number if subject.documents else None], pa.string()
+            ),
+        }
+    )
+
+
+def _keys_sql(table: str, *, list_side: bool) -> str:
+    parts = []
+    for rule in BLOCKING_RULES:
+        values = " || '|' || ".join(f'CAST("{c}" AS VARCHAR)' for c in rule.columns)
+        present = " AND ".join(f'"{c}" IS NOT NULL' for c in rule.columns)
+        if rule.when_missing and list_side:
+            present += f' AND "{rule.when_missing}" IS NULL'
+        parts.append(
+            f"SELECT '{rule.name}:' || {values} AS key, rec_id FROM {table} WHERE {present}"
+        )
+    return " UNION ".join(parts)
+
+
+class DuckDBScreening:
+    """``NameKeys`` and ``EncounterScorer`` on DuckDB. Each thread has its own in-memory
+    connection (DuckDB connections are not shared between threads) and keeps the last person
+    it prepared, since an encounter asks for keys and then for scores of the same person."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        con: duckdb.DuckDBPyConnection | None = getattr(self._local, "con", None)
+        if con is None:
+            # one thread: these queries touch a few rows, and threads only add hand-offs
+            con = duckdb.connect(config={"threads": 1})
+            self._local.con = con
+            self._local.subject = None
+        return con
+
+    def _prepare_subject(self, subject: Subject) -> duckdb.DuckDBPyConnection:
+        con = self._con()
+        if self._local.subject != subject:
+            con.register("subject_arrow", subject_table(subject))
+            try:
+                prepare_docket(con, "subject_arrow", "subject_names")
+            finally:
+                con.unregister("subject_arrow")
+            self._local.subject = subject
+        return con
+
+    def _prepare_entries(self, entries: Sequence[WatchlistEntry]) -> duckdb.DuckDBPyConnection:
+        con = self._con()
+        con.register("entries_arrow", entries_table(entries))
+        try:
+            prepare_watchlist(con, "entries_arrow", "entry_names")
+        finally:
+            con.unregister("entries_arrow")
+        return con
+
+    def of_entries(self, entries: Sequence[WatchlistEntry]) -> list[tuple[str, str]]:
+        if not entries:
+            return []
+        con = self._prepare_entries(entries)
+        rows = con.execute(_keys_sql("entry_names", list_side=True)).fetchall()
+        return [(str(key), str(entry_id)) for key, entry_id in rows]
+
+    def of_subject(self, subject: Subject) -> list[str]:
+        con = self._prepare_subject(subject)
+        rows = con.execute(_keys_sql("subject_names", list_side=False)).fetchall()
+        return sorted({str(key) for key, _ in rows})
+
+    def score(self, subject: Subject, entries: Sequence[WatchlistEntry]) -> list[Score]:
+        if not entries:
+            return []
+        pairs = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in PREPARED_COLUMNS)
+        levels = ", ".join(f'{c.case_sql()} AS "{c.name}"' for c in COMPARATORS)
+        self._prepare_subject(subject)
+        con = self._prepare_entries(entries)
+        rows = con.execute(
+            f"""
+            WITH pairs AS (
+                SELECT r.rec_id AS entry_id, r.name AS entry_name, {pairs}
+                FROM subject_names AS l CROSS JOIN entry_names AS r
+            )
+            SELECT entry_id, entry_name, {levels} FROM pairs ORDER BY entry_id, entry_name
+            """
+        ).fetchall()
+        best: dict[str, Score] = {}
+        for entry_id, entry_name, *found in rows:
+            features = tuple(
+                Feature(c.name, c.levels[i].label, c.levels[i].weight)
+                for c, i in zip(COMPARATORS, found, strict=True)
+            )
+            weight = PRIOR_WEIGHT + sum(f.weight for f in features)
+            if entry_id not in best or weight > best[entry_id].weight:
+                best[entry_id] = Score(
+                    entry_id=str(entry_id),
+                    weight=weight,
+                    probability=probability(weight),
+                    features=features,
+                    matched_name=str(entry_name),
+                )
+        return sorted(best.values(), key=lambda s: (-s.weight, s.entry_id))

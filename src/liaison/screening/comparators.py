@@ -1,0 +1,247 @@
+"""The biographic matching model: blocking rules and weighted comparators, as one table.
+
+Both sides of a pair (a person screened, one name of a watchlist entry) are first *prepared*
+into the same columns (see ``PREPARED_COLUMNS``): the name's tokens folded to ASCII (any
+script, through ICU) and their metaphone codes, the parts of the date of birth that are known,
+nationalities and document numbers. A pair's score is a Fellegi-Sunter match weight: the prior
+log-odds that two records name the same person, plus, for each comparator, log2(m/u) of the
+first level the pair meets, where m is the chance of that level for records of one person and
+u its chance for records of two different people. The level names and weights a pair earned
+are its explanation.
+
+The table is the single source of truth: ``liaison.adapters.linkage`` turns it into Splink
+settings for re-screening campaigns (DuckDB, or Spark at national scale) and into one SQL
+query for screening a single encounter, so a person gets the same score either way.
+
+m and u are fixed numbers, not trained at run time. u (how often two *different* people agree
+at a level) was counted exactly over all pairs of a synthetic docket and list (seed 1:
+237,000 people, 100,000 entries; ``liaison screening bench``); m (how often records of *one*
+person do) is the share of the planted true pairs of that seed at the level. Both are
+rounded. The figures the README reports are measured on another seed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = [
+    "BLOCKING_RULES",
+    "CASE_THRESHOLD",
+    "COMPARATORS",
+    "PREPARED_COLUMNS",
+    "PRIOR_PROBABILITY",
+    "PRIOR_WEIGHT",
+    "BlockingRule",
+    "Comparator",
+    "Level",
+    "probability",
+]
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of a comparator: its SQL condition over ``<column>_l`` / ``<column>_r``."""
+
+    label: str
+    sql: str
+    m: float = 1.0
+    u: float = 1.0
+    null: bool = False  # a missing value: weight 0, neither for nor against
+
+    @property
+    def weight(self) -> float:
+        return 0.0 if self.null else math.log2(self.m / self.u)
+
+
+@dataclass(frozen=True)
+class Comparator:
+    name: str
+    description: str  # published as the feature's explanation
+    levels: tuple[Level, ...]  # the first level a pair meets is its level; the last is "ELSE"
+
+    def level_of_weight(self, weight: float) -> Level:
+        """The level that adds ``weight`` (Splink reports a pair's weight per comparator; the
+        weights of one comparator's levels are distinct, which a test checks)."""
+        return min(self.levels, key=lambda level: abs(level.weight - weight))
+
+    def case_sql(self) -> str:
+        """A SQL CASE giving the level's index in ``levels`` (for screening one encounter)."""
+        arms = [
+            f"ELSE {i}" if level.sql == "ELSE" else f"WHEN {level.sql} THEN {i}"
+            for i, level in enumerate(self.levels)
+        ]
+        return "CASE " + " ".join(arms) + " END"
+
+
+# The columns every prepared record has (people screened and list entries alike).
+PREPARED_COLUMNS = (
+    "name_norm",  # ASCII tokens in the order written, space-joined
+    "name_sorted",  # the same tokens sorted (word order ignored)
+    "name_phon",  # the tokens' metaphone codes, sorted
+    "phons",  # list of the metaphone codes
+    "first_phon",  # metaphone of the first token (usually a given name)
+    "last_phon",  # metaphone of the last token (usually a family name)
+    "pair_key",  # first and last codes in sorted order: robust to swapped name order
+    "dob_y",
+    "dob_m",
+    "dob_d",  # the parts of the date of birth that are known (NULL where not)
+    "nats",  # nationalities (ISO alpha-2)
+    "docs",  # document numbers, upper-case letters and digits only
+    "doc_first",  # the first document number (a join key for blocking)
+)
+
+
+def _eq(column: str) -> str:
+    return f'"{column}_l" = "{column}_r"'
+
+
+def _long(column: str = "phons") -> str:
+    """Both names have at least three words: agreement on a full name of three or more words
+    is much rarer between strangers than on a two-word name."""
+    return f'len("{column}_l") >= 3 AND len("{column}_r") >= 3'
+
+
+NAME = Comparator(
+    "name",
+    "The best agreement between the person's name and one of the entry's names.",
+    (
+        Level("missing", "\"name_norm_l\" = '' OR \"name_norm_r\" = ''", null=True),
+        Level("exact, three or more words", f"{_eq('name_norm')} AND {_long()}", m=0.37, u=4.5e-6),
+        Level("exact", _eq("name_norm"), m=0.18, u=1.35e-5),
+        Level("same words, other order", _eq("name_sorted"), m=0.07, u=3e-6),
+        # transliterations: Mohammed / Muhammad, Youssef / Yusuf, Sergei / Sergey
+        Level(
+            "same sounds, three or more words",
+            f"{_eq('name_phon')} AND {_long()}",
+            m=0.16,
+            u=3.2e-6,
+        ),
+        Level("same sounds", _eq("name_phon"), m=0.06, u=1.2e-5),
+        # a middle name, second family name or link of a patronymic chain left out
+        Level(
+            "one name within the other",
+            'len("phons_l") >= 2 AND len("phons_r") >= 2 AND '
+            '(list_has_all("phons_l", "phons_r") OR list_has_all("phons_r", "phons_l"))',
+            m=0.10,
+            u=1e-4,
+        ),
+        Level(
+            "similar spelling",
+            'jaro_winkler_similarity("name_sorted_l", "name_sorted_r") >= 0.92',
+            m=0.046,
+            u=1e-3,
+        ),
+        Level("first and last name sound alike", _eq("pair_key"), m=0.0055, u=1.5e-4),
+        Level("different", "ELSE", m=0.0165, u=0.999),
+    ),
+)
+
+DATE_OF_BIRTH = Comparator(
+    "dob",
+    "Agreement of the known parts of the dates of birth (lists often know only the year).",
+    (
+        Level("missing", '"dob_y_l" IS NULL OR "dob_y_r" IS NULL', null=True),
+        # u: 1 / (365 days x ~55 birth years)
+        Level(
+            "exact",
+            '"dob_y_l" = "dob_y_r" AND "dob_m_l" = "dob_m_r" AND "dob_d_l" = "dob_d_r"',
+            m=0.65,
+            u=4.5e-5,
+        ),
+        Level(
+            "day and month swapped",
+            '"dob_y_l" = "dob_y_r" AND "dob_m_l" = "dob_d_r" AND "dob_d_l" = "dob_m_r"',
+            m=0.10,
+            u=4.5e-5,
+        ),
+        Level(
+            "year and month agree, day unknown",
+            '"dob_y_l" = "dob_y_r" AND "dob_m_l" = "dob_m_r" '
+            'AND ("dob_d_l" IS NULL OR "dob_d_r" IS NULL)',
+            m=0.078,
+            u=1.6e-3,
+        ),
+        Level(
+            "year agrees, month unknown",
+            '"dob_y_l" = "dob_y_r" AND ("dob_m_l" IS NULL OR "dob_m_r" IS NULL)',
+            m=0.12,
+            u=0.022,
+        ),
+        Level("different", "ELSE", m=0.001, u=0.975),
+    ),
+)
+
+NATIONALITY = Comparator(
+    "nationality",
+    "Whether the person's nationality is one of the entry's.",
+    (
+        Level("missing", 'len("nats_l") = 0 OR len("nats_r") = 0', null=True),
+        Level("agrees", 'list_has_any("nats_l", "nats_r")', m=0.85, u=0.034),
+        Level("different", "ELSE", m=0.105, u=0.966),
+    ),
+)
+
+DOCUMENT = Comparator(
+    "document",
+    "Whether the two records share a travel document number.",
+    (
+        Level("missing", 'len("docs_l") = 0 OR len("docs_r") = 0', null=True),
+        Level("same number", 'list_has_any("docs_l", "docs_r")', m=0.60, u=1e-8),
+        # passports are renewed: a different number is weak evidence against
+        Level("different numbers", "ELSE", m=0.18, u=0.2),
+    ),
+)
+
+COMPARATORS: tuple[Comparator, ...] = (NAME, DATE_OF_BIRTH, NATIONALITY, DOCUMENT)
+
+# Prior: about one person in 200 under supervision is on a list of a million entries (the
+# benchmark plants 0.5%): the chance that a given person and a given entry are one person.
+PRIOR_PROBABILITY = 0.005 / 1_000_000
+PRIOR_WEIGHT = math.log2(PRIOR_PROBABILITY / (1 - PRIOR_PROBABILITY))
+
+# A pair at or over this weight opens a case: even odds, match probability 0.5 or more.
+CASE_THRESHOLD = 0.0
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """Pairs that agree on every column of ``columns`` are candidates. With ``when_missing``
+    the rule is for list records lacking that column: they match on ``columns`` alone."""
+
+    name: str
+    columns: tuple[str, ...]
+    when_missing: str = ""
+
+    @property
+    def sql(self) -> str:
+        """The rule as Splink's join condition over ``l`` and ``r``."""
+        equal = " AND ".join(f'l."{c}" = r."{c}"' for c in self.columns)
+        if self.when_missing:
+            m = self.when_missing
+            return f'{equal} AND (l."{m}" IS NULL OR r."{m}" IS NULL)'
+        return equal
+
+
+# Candidate pairs: a pair is scored when it meets any rule. Each rule is an equi-join, so the
+# whole population is never compared with the whole list; an encounter looks its keys up.
+BLOCKING_RULES: tuple[BlockingRule, ...] = (
+    # first and last name sound alike and the birth year agrees (covers swapped name order,
+    # transliteration, partial and swapped dates)
+    BlockingRule("names+year", ("pair_key", "dob_y")),
+    # every name sounds alike, in any order (family name written first), and the year agrees
+    BlockingRule("all names+year", ("name_phon", "dob_y")),
+    # the last name sounds alike and year and month agree (a given name spelled differently)
+    BlockingRule("last+month", ("last_phon", "dob_y", "dob_m")),
+    # the first name sounds alike and the full date agrees (a family name spelled differently)
+    BlockingRule("first+date", ("first_phon", "dob_y", "dob_m", "dob_d")),
+    # the list record has no date of birth at all: names alone
+    BlockingRule("names, no date", ("pair_key",), when_missing="dob_y"),
+    # a shared document number, whatever the names
+    BlockingRule("document", ("doc_first",)),
+)
+
+
+def probability(weight: float) -> float:
+    """The match probability of a match weight (log2 odds)."""
+    return float(1.0 / (1.0 + 2.0 ** (-weight)))

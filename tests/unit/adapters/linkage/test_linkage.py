@@ -1,0 +1,139 @@
+"""The linkage adapter: name preparation, blocking keys, and the same score from a campaign
+(Splink on DuckDB) as from screening one encounter."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from liaison.adapters.linkage.campaign import SplinkCampaign, splink_settings
+from liaison.adapters.linkage.encounter import DuckDBScreening, entries_table
+from liaison.adapters.linkage.files import read_watchlist
+from liaison.screening.errors import InvalidDocket, InvalidWatchlistEntry
+from liaison.screening.model import Document, Subject, SubjectKind
+from liaison.synth import screening as world
+
+ENGINE = DuckDBScreening()
+
+
+@pytest.fixture(scope="module")
+def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("world")
+    world.write(world.generate(supervised=3_000, watchlist=1_500, seed=7), directory)
+    return directory
+
+
+def subject(name: str, born: date, nationality: str = "", doc: str = "") -> Subject:
+    documents = (Document(doc),) if doc else ()
+    return Subject(SubjectKind.BOOKING, "s", (name,), born, nationality, documents)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Mohammed Al-Harbi", "Muhammad al Harbi"),
+        ("Yusuf Hussein", "Youssef Husayn"),
+        ("Иван Щербаков", "Ivan Shcherbakov"),
+        ("José García", "JOSE GARCIA"),
+    ],
+)
+def test_spellings_of_one_name_get_the_same_keys(one: str, other: str) -> None:
+    born = date(1980, 1, 2)
+    assert ENGINE.of_subject(subject(one, born)) == ENGINE.of_subject(subject(other, born))
+
+
+def test_every_planted_pair_shares_a_key_the_store_can_look_up(small_world: Path) -> None:
+    """Encounters find candidates by key: a planted pair that shares no key would be missed
+    at booking time even though a campaign's blocking finds it."""
+    entries = {e.entry_id: e for e in read_watchlist(small_world / "watchlist.parquet")}
+    people = {
+        p["person_id"]: p for p in pq.read_table(small_world / "supervised.parquet").to_pylist()
+    }
+    truth = pq.read_table(small_world / "truth.parquet").to_pylist()
+    assert truth
+    entry_keys: dict[str, set[str]] = {}
+    for key, entry_id in ENGINE.of_entries(list(entries.values())):
+        entry_keys.setdefault(entry_id, set()).add(key)
+    found = 0
+    for t in truth:
+        p = people[t["person_id"]]
+        keys = set(
+            ENGINE.of_subject(
+                Subject(
+                    SubjectKind.SUPERVISED,
+                    p["person_id"],
+                    (p["name"], *p["aliases"]),
+                    p["dob"],
+                    p["nationality"],
+                    (Document(p["doc_number"]),) if p["doc_number"] else (),
+                )
+            )
+        )
+        found += bool(keys & entry_keys[t["entry_id"]])
+    assert found / len(truth) >= 0.95
+
+
+def test_a_campaign_and_an_encounter_give_a_pair_the_same_score(small_world: Path) -> None:
+    listed = pq.read_table(small_world / "watchlist.parquet")
+    campaign = SplinkCampaign(
+        docket=small_world / "supervised.parquet", watchlist=listed, chunks=2, threads=1
+    )
+    batch = [hit for chunk in range(2) for hit in campaign.hits(chunk, threshold=-15.0)]
+    campaign.close()
+    assert len(batch) > 20
+    entries = {e.entry_id: e for e in read_watchlist(small_world / "watchlist.parquet")}
+    people = {
+        p["person_id"]: p for p in pq.read_table(small_world / "supervised.parquet").to_pylist()
+    }
+    for person_id, score in batch[:40]:
+        p = people[person_id]
+        alone = Subject(
+            SubjectKind.SUPERVISED,
+            person_id,
+            (p["name"], *p["aliases"]),
+            p["dob"],
+            p["nationality"],
+            (Document(p["doc_number"]),) if p["doc_number"] else (),
+        )
+        (again,) = ENGINE.score(alone, [entries[score.entry_id]])
+        assert again.weight == pytest.approx(score.weight, abs=1e-9)
+        assert again.features == score.features
+
+
+def test_the_splink_settings_carry_every_comparator_and_rule() -> None:
+    settings = splink_settings()
+    assert [c["output_column_name"] for c in settings["comparisons"]] == [
+        "name",
+        "dob",
+        "nationality",
+        "document",
+    ]
+    assert settings["link_type"] == "link_only"
+
+
+def test_a_docket_without_a_column_or_file_is_refused_by_name(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    with pytest.raises(InvalidDocket, match="no docket file"):
+        SplinkCampaign(docket=tmp_path / "none.parquet", watchlist=entries_table([]), chunks=1)
+    pq.write_table(pa.table({"person_id": ["A1"], "name": ["X"]}), tmp_path / "d.parquet")
+    campaign = SplinkCampaign(docket=tmp_path / "d.parquet", watchlist=entries_table([]), chunks=1)
+    with pytest.raises(InvalidDocket, match="aliases"):
+        campaign.prepare()
+    campaign.close()
+
+
+def test_a_malformed_list_file_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "list.jsonl"
+    path.write_text(
+        '{"entry_id": "K1", "names": [{"full": "A B"}], "dob": "1984"}\n'
+        '{"entry_id": "K2", "names": [{"full": "C D"}], "dob": "84-1"}\n'
+    )
+    with pytest.raises(InvalidWatchlistEntry, match="line 2"):
+        list(read_watchlist(path))
+    path.write_text('{"entry_id": "K1", "names": [{"full": "A B"}]\n')
+    with pytest.raises(InvalidWatchlistEntry, match="line 1"):
+        list(read_watchlist(path))
