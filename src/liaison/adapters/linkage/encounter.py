@@ -14,7 +14,12 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
-from liaison.adapters.linkage.prepare import prepare_docket, prepare_watchlist
+from liaison.adapters.linkage.prepare import (
+    explode_docket,
+    explode_watchlist,
+    prepare_names,
+    prepare_watchlist,
+)
 from liaison.screening.comparators import (
     BLOCKING_RULES,
     COMPARATORS,
@@ -22,6 +27,7 @@ from liaison.screening.comparators import (
     PRIOR_WEIGHT,
     probability,
 )
+from liaison.screening.keys import subject_keys
 from liaison.screening.model import Feature, Score, Subject, WatchlistEntry
 
 __all__ = ["DuckDBScreening", "entries_table", "subject_table"]
@@ -44,11 +50,15 @@ def entries_table(entries: Sequence[WatchlistEntry]) -> pa.Table:
     )
 
 
-def subject_table(subject: Subject) -> pa.Table:
+# The person's record id while one encounter is scored (no list entry can have it).
+_SELF = "\x00person"
+
+
+def subject_table(subject: Subject, *, person_id: str | None = None) -> pa.Table:
     """One person in the docket's columnar form."""
     return pa.table(
         {
-            "person_id": pa.array([subject.subject_id], pa.string()),
+            "person_id": pa.array([person_id or subject.subject_id], pa.string()),
             "name": pa.array([subject.names[0] if subject.names else ""], pa.string()),
             "aliases": pa.array([list(subject.names[1:])], pa.list_(pa.string())),
             "dob": pa.array([subject.dob], pa.date32()),
@@ -64,7 +74,9 @@ def _keys_sql(table: str, *, list_side: bool) -> str:
     parts = []
     for rule in BLOCKING_RULES:
         values = " || '|' || ".join(f'CAST("{c}" AS VARCHAR)' for c in rule.columns)
-        present = " AND ".join(f'"{c}" IS NOT NULL' for c in rule.columns)
+        present = " AND ".join(
+            f'"{c}" IS NOT NULL AND CAST("{c}" AS VARCHAR) <> \'\'' for c in rule.columns
+        )
         if rule.when_missing and list_side:
             present += f' AND "{rule.when_missing}" IS NULL'
         parts.append(
@@ -74,9 +86,9 @@ def _keys_sql(table: str, *, list_side: bool) -> str:
 
 
 class DuckDBScreening:
-    """``NameKeys`` and ``EncounterScorer`` on DuckDB. Each thread has its own in-memory
-    connection (DuckDB connections are not shared between threads) and keeps the last person
-    it prepared, since an encounter asks for keys and then for scores of the same person."""
+    """``NameKeys`` and ``EncounterScorer``: a person's keys in Python (``screening.keys``),
+    entries' keys and all scoring on DuckDB. Each thread has its own in-memory connection
+    (DuckDB connections are not shared between threads)."""
 
     def __init__(self) -> None:
         self._local = threading.local()
@@ -87,54 +99,52 @@ class DuckDBScreening:
             # one thread: these queries touch a few rows, and threads only add hand-offs
             con = duckdb.connect(config={"threads": 1})
             self._local.con = con
-            self._local.subject = None
-        return con
-
-    def _prepare_subject(self, subject: Subject) -> duckdb.DuckDBPyConnection:
-        con = self._con()
-        if self._local.subject != subject:
-            con.register("subject_arrow", subject_table(subject))
-            try:
-                prepare_docket(con, "subject_arrow", "subject_names")
-            finally:
-                con.unregister("subject_arrow")
-            self._local.subject = subject
-        return con
-
-    def _prepare_entries(self, entries: Sequence[WatchlistEntry]) -> duckdb.DuckDBPyConnection:
-        con = self._con()
-        con.register("entries_arrow", entries_table(entries))
-        try:
-            prepare_watchlist(con, "entries_arrow", "entry_names")
-        finally:
-            con.unregister("entries_arrow")
         return con
 
     def of_entries(self, entries: Sequence[WatchlistEntry]) -> list[tuple[str, str]]:
         if not entries:
             return []
-        con = self._prepare_entries(entries)
+        con = self._con()
+        con.register("entries_arrow", entries_table(entries))
+        try:
+            prepare_watchlist(con, "entries_arrow", "entry_names", materialize=False)
+        finally:
+            con.unregister("entries_arrow")
         rows = con.execute(_keys_sql("entry_names", list_side=True)).fetchall()
         return [(str(key), str(entry_id)) for key, entry_id in rows]
 
     def of_subject(self, subject: Subject) -> list[str]:
-        con = self._prepare_subject(subject)
-        rows = con.execute(_keys_sql("subject_names", list_side=False)).fetchall()
-        return sorted({str(key) for key, _ in rows})
+        return subject_keys(subject.names, subject.dob, [d.number for d in subject.documents])
 
     def score(self, subject: Subject, entries: Sequence[WatchlistEntry]) -> list[Score]:
         if not entries:
             return []
         pairs = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in PREPARED_COLUMNS)
         levels = ", ".join(f'{c.case_sql()} AS "{c.name}"' for c in COMPARATORS)
-        self._prepare_subject(subject)
-        con = self._prepare_entries(entries)
+        con = self._con()
+        con.register("subject_arrow", subject_table(subject, person_id=_SELF))
+        con.register("entries_arrow", entries_table(entries))
+        try:
+            # both sides prepared in one pass: one round of statements, not two
+            explode_docket(con, "subject_arrow", check=False)
+            explode_watchlist(con, "entries_arrow")
+            prepare_names(
+                con,
+                "(SELECT * FROM _names_d UNION ALL SELECT * FROM _names_w)",
+                "pair_names",
+                materialize=False,
+            )
+        finally:
+            con.unregister("subject_arrow")
+            con.unregister("entries_arrow")
         rows = con.execute(
             f"""
-            WITH pairs AS (
-                SELECT r.rec_id AS entry_id, r.name AS entry_name, {pairs}
-                FROM subject_names AS l CROSS JOIN entry_names AS r
-            )
+            WITH l AS (SELECT * FROM pair_names WHERE rec_id = '{_SELF}'),
+                 r AS (SELECT * FROM pair_names WHERE rec_id <> '{_SELF}'),
+                 pairs AS (
+                     SELECT r.rec_id AS entry_id, r.name AS entry_name, {pairs}
+                     FROM l CROSS JOIN r
+                 )
             SELECT entry_id, entry_name, {levels} FROM pairs ORDER BY entry_id, entry_name
             """
         ).fetchall()

@@ -22,7 +22,14 @@ import pyarrow as pa
 from liaison.screening.errors import InvalidDocket
 from liaison.screening.names import TOKEN_BREAK, fold, sound
 
-__all__ = ["DOCKET_COLUMNS", "prepare_docket", "prepare_names", "prepare_watchlist"]
+__all__ = [
+    "DOCKET_COLUMNS",
+    "explode_docket",
+    "explode_watchlist",
+    "prepare_docket",
+    "prepare_names",
+    "prepare_watchlist",
+]
 
 # The columns a docket file must have (others are ignored).
 DOCKET_COLUMNS = ("person_id", "name", "aliases", "dob", "nationality", "doc_number")
@@ -33,18 +40,37 @@ def _doc_sql(expr: str) -> str:
     return f"nullif(regexp_replace(upper({expr}), '[^A-Z0-9]', '', 'g'), '')"
 
 
-def prepare_docket(con: duckdb.DuckDBPyConnection, source: str, target: str) -> int:
-    """``target`` := prepared name rows of the docket relation ``source``; returns the rows.
+def prepare_docket(
+    con: duckdb.DuckDBPyConnection, source: str, target: str, *, materialize: bool = True
+) -> int:
+    """``target`` := prepared name rows of the docket relation ``source``; returns the rows
+    (0 when not ``materialize``: a few rows of Liaison's own, not a file to check).
 
     ``InvalidDocket`` names a missing column.
     """
-    have = {row[0] for row in con.execute(f"DESCRIBE {source}").fetchall()}
-    missing = [c for c in DOCKET_COLUMNS if c not in have]
-    if missing:
-        raise InvalidDocket(f"the docket lacks column(s) {', '.join(missing)}")
+    explode_docket(con, source, check=materialize)
+    return prepare_names(con, "_names_d", target, materialize=materialize)
+
+
+def prepare_watchlist(
+    con: duckdb.DuckDBPyConnection, source: str, target: str, *, materialize: bool = True
+) -> int:
+    """``target`` := prepared name rows of the list relation ``source`` (``WATCHLIST_SCHEMA``:
+    a partial ``dob`` string, lists of names, nationalities and document numbers)."""
+    explode_watchlist(con, source)
+    return prepare_names(con, "_names_w", target, materialize=materialize)
+
+
+def explode_docket(con: duckdb.DuckDBPyConnection, source: str, *, check: bool = True) -> None:
+    """``_names_d`` := one row per name of each docket person (step 1)."""
+    if check:
+        have = {row[0] for row in con.execute(f"DESCRIBE {source}").fetchall()}
+        missing = [c for c in DOCKET_COLUMNS if c not in have]
+        if missing:
+            raise InvalidDocket(f"the docket lacks column(s) {', '.join(missing)}")
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _names AS
+        CREATE OR REPLACE TEMP TABLE _names_d AS
         WITH exploded AS (
             SELECT person_id AS rec_id, dob, nationality, doc_number,
                    unnest(list_prepend(name, coalesce(aliases, []::VARCHAR[]))) AS name,
@@ -61,15 +87,13 @@ def prepare_docket(con: duckdb.DuckDBPyConnection, source: str, target: str) -> 
         FROM exploded
         """
     )
-    return prepare_names(con, "_names", target)
 
 
-def prepare_watchlist(con: duckdb.DuckDBPyConnection, source: str, target: str) -> int:
-    """``target`` := prepared name rows of the list relation ``source`` (``WATCHLIST_SCHEMA``:
-    a partial ``dob`` string, lists of names, nationalities and document numbers)."""
+def explode_watchlist(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """``_names_w`` := one row per name of each list entry (step 1)."""
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _names AS
+        CREATE OR REPLACE TEMP TABLE _names_w AS
         WITH exploded AS (
             SELECT entry_id AS rec_id, dob, nationalities, doc_numbers,
                    unnest(names) AS name, unnest(range(len(names))) AS pos
@@ -87,14 +111,17 @@ def prepare_watchlist(con: duckdb.DuckDBPyConnection, source: str, target: str) 
         FROM exploded
         """
     )
-    return prepare_names(con, "_names", target)
 
 
-def prepare_names(con: duckdb.DuckDBPyConnection, source: str, target: str) -> int:
-    """``target`` := ``source`` (uid, rec_id, name, dob_y/m/d, nats, docs) with the name keys."""
+def prepare_names(
+    con: duckdb.DuckDBPyConnection, source: str, target: str, *, materialize: bool = True
+) -> int:
+    """``target`` := ``source`` (uid, rec_id, name, dob_y/m/d, nats, docs) with the name keys
+    (always a table); the row count when ``materialize``, else 0."""
+    tokens = f"_tokens_{target}"  # ``source`` may be a subquery: name the step by the target
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _tokens AS
+        CREATE OR REPLACE TEMP TABLE {tokens} AS
         WITH split AS (
             SELECT uid, string_split_regex(
                        trim(regexp_replace(lower(name), '{TOKEN_BREAK}', ' ', 'g')), ' ') AS toks
@@ -106,7 +133,7 @@ def prepare_names(con: duckdb.DuckDBPyConnection, source: str, target: str) -> i
         WHERE tok <> ''
         """
     )
-    distinct = [row[0] for row in con.execute("SELECT DISTINCT tok FROM _tokens").fetchall()]
+    distinct = [row[0] for row in con.execute(f"SELECT DISTINCT tok FROM {tokens}").fetchall()]
     folded = [fold(tok) for tok in distinct]
     codes = pa.table(
         {
@@ -124,7 +151,7 @@ def prepare_names(con: duckdb.DuckDBPyConnection, source: str, target: str) -> i
                 SELECT t.uid,
                        list(c.folded ORDER BY t.pos) AS folds,
                        list(c.phon ORDER BY t.pos) AS phons
-                FROM _tokens AS t JOIN _token_codes AS c USING (tok)
+                FROM {tokens} AS t JOIN _token_codes AS c USING (tok)
                 WHERE c.folded <> ''
                 GROUP BY t.uid
             )
@@ -144,5 +171,7 @@ def prepare_names(con: duckdb.DuckDBPyConnection, source: str, target: str) -> i
         )
     finally:
         con.unregister("_token_codes")
-    con.execute("DROP TABLE IF EXISTS _tokens")
+    if not materialize:
+        return 0
+    con.execute(f"DROP TABLE IF EXISTS {tokens}")
     return int(con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0])

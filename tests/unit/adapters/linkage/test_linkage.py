@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -115,7 +116,6 @@ def test_the_splink_settings_carry_every_comparator_and_rule() -> None:
 
 
 def test_a_docket_without_a_column_or_file_is_refused_by_name(tmp_path: Path) -> None:
-    import pyarrow as pa
 
     with pytest.raises(InvalidDocket, match="no docket file"):
         SplinkCampaign(docket=tmp_path / "none.parquet", watchlist=entries_table([]), chunks=1)
@@ -137,3 +137,37 @@ def test_a_malformed_list_file_names_the_line(tmp_path: Path) -> None:
     path.write_text('{"entry_id": "K1", "names": [{"full": "A B"}]\n')
     with pytest.raises(InvalidWatchlistEntry, match="line 1"):
         list(read_watchlist(path))
+
+
+def test_a_persons_keys_in_python_are_the_keys_sql_gives(small_world: Path) -> None:
+    """Encounters compute keys in Python, campaigns and the store in SQL: they must agree
+    name by name (Latin with diacritics, Cyrillic, Han, Arabic transliterations)."""
+    import duckdb
+
+    from liaison.adapters.linkage.encounter import _keys_sql
+    from liaison.adapters.linkage.prepare import prepare_docket
+
+    people = pq.read_table(small_world / "supervised.parquet").slice(0, 800)
+    entries = pq.read_table(small_world / "watchlist.parquet").to_pylist()
+    extra = [n for e in entries[:400] for n in e["names"]]  # other scripts: names of entries
+    rows = people.to_pylist() + [
+        {**people.to_pylist()[0], "person_id": f"X{i}", "name": n, "aliases": []}
+        for i, n in enumerate(extra)
+    ]
+    with duckdb.connect() as con:
+        con.register("people", pa.Table.from_pylist(rows, schema=people.schema))
+        prepare_docket(con, "people", "people_names")
+        in_sql: dict[str, set[str]] = {}
+        for key, person in con.execute(_keys_sql("people_names", list_side=False)).fetchall():
+            in_sql.setdefault(person, set()).add(key)
+    for p in rows:
+        documents = (Document(p["doc_number"]),) if p["doc_number"] else ()
+        alone = Subject(
+            SubjectKind.SUPERVISED,
+            p["person_id"],
+            (p["name"], *p["aliases"]),
+            p["dob"],
+            p["nationality"],
+            documents,
+        )
+        assert set(ENGINE.of_subject(alone)) == in_sql.get(p["person_id"], set()), p["name"]
