@@ -33,6 +33,12 @@ The tree, one line a class (each context's ``errors.py`` holds its own branch):
     ├── JurisdictionError               liaison.jurisdictions.errors
     │   ├── UnknownJurisdiction, InvalidJurisdiction, UnknownAgency, DuplicateAgency
     │   └── InvalidAgency, InvalidOri, InvalidPolicy, MalformedAgreementRow
+    ├── ScreeningError                  liaison.screening.errors
+    │   ├── InvalidWatchlistEntry       a list entry is malformed (names the line or row)
+    │   ├── InvalidDocket               the docket file lacks a column or cannot be read
+    │   ├── UnknownListVersion, UnknownCase
+    │   ├── CaseTransitionForbidden     the case protocol does not allow the step now
+    │   └── CampaignError               a campaign cannot run or resume as asked
     ├── AuditError                      liaison.audit.errors
     │   └── AuditTrailBroken
     ├── AccountError                    liaison.accounts.errors
