@@ -13,6 +13,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip==25.3
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	@scripts/check-build-deps.sh
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

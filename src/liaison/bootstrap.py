@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from liaison.adapters.biometric_search import EngineSearch
-from liaison.adapters.linkage.encounter import DuckDBScreening
 from liaison.adapters.store import migrate
 from liaison.adapters.store.orm import start_mappers
 from liaison.adapters.store.uow import SqlUnitOfWork, make_engine
@@ -101,6 +100,9 @@ class Container:
         if not self.screen_encounters:
             return None
         if self._screening is None:
+            # imported on first use: DuckDB and ICU cost every process start otherwise
+            from liaison.adapters.linkage.encounter import DuckDBScreening
+
             engine = DuckDBScreening()
             self._screening = EncounterScreening(keys=engine, scorer=engine, new_id=self.new_id)
         return self._screening

@@ -9,32 +9,18 @@ and the SQL give the same keys. Doing it here spares an encounter a database rou
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from datetime import date
 
 from liaison.screening.comparators import BLOCKING_RULES
-from liaison.screening.names import fold, sound
+from liaison.screening.names import fold, sound, tokens
 
 __all__ = ["name_codes", "subject_keys"]
 
 
-def _split(name: str) -> list[str]:
-    tokens, current = [], []
-    for ch in name.lower():
-        if unicodedata.category(ch)[0] in "LM":
-            current.append(ch)
-        elif current:
-            tokens.append("".join(current))
-            current = []
-    if current:
-        tokens.append("".join(current))
-    return tokens
-
-
 def name_codes(name: str) -> list[str]:
     """The metaphone codes of a name's tokens, in order (tokens that fold to nothing dropped)."""
-    return [sound(f) for f in (fold(t) for t in _split(name)) if f]
+    return [sound(f) for f in (fold(t) for t in tokens(name)) if f]
 
 
 def _document(number: str) -> str:

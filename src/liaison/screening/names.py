@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 from rigour.text.phonetics import metaphone
 from rigour.text.translit import ascii_text
 
 __all__ = ["TOKEN_BREAK", "fold", "sound", "tokens"]
 
-# Runs of anything but letters and combining marks separate tokens (RE2 and Python agree on
-# this class once written out as the SQL side does: see ``tokens``).
+# Runs of anything but letters and combining marks separate tokens (the SQL side's RE2 class;
+# ``tokens`` is the same rule in Python).
 TOKEN_BREAK = r"[^\p{L}\p{M}]+"
 _NOT_LETTER = re.compile(r"[^a-z]")
-_BREAK = re.compile(r"[\W\d_]+")
 
 
 @functools.lru_cache(maxsize=1 << 20)
@@ -38,5 +38,15 @@ def sound(folded: str) -> str:
 
 
 def tokens(name: str) -> list[str]:
-    """The raw tokens of a name, as the SQL side splits them (for tests and explanations)."""
-    return [t for t in _BREAK.split(name.lower()) if t]
+    """The raw tokens of a name as the SQL side splits them: lower-cased, broken at every run
+    of characters that are neither letters nor combining marks (``TOKEN_BREAK``)."""
+    found, current = [], []
+    for ch in name.lower():
+        if unicodedata.category(ch)[0] in "LM":
+            current.append(ch)
+        elif current:
+            found.append("".join(current))
+            current = []
+    if current:
+        found.append("".join(current))
+    return found

@@ -1,4 +1,8 @@
-"""``liaison screening``: publish the list, check a person, re-screen the docket, work cases."""
+"""``liaison screening``: publish the list, check a person, re-screen the docket, work cases.
+
+The linkage engine (DuckDB, Splink, ICU) and the generator are imported by the commands that
+use them: every other ``liaison`` command would pay their half-second import otherwise.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +16,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from liaison.adapters.linkage.campaign import SplinkCampaign
-from liaison.adapters.linkage.encounter import DuckDBScreening, entries_table
-from liaison.adapters.linkage.files import read_watchlist
 from liaison.entrypoints.cli.common import Bars, DataDir, out, reported, wire
 from liaison.screening import services as screening
 from liaison.screening.comparators import CASE_THRESHOLD
 from liaison.screening.errors import UnknownListVersion
 from liaison.screening.model import Document, ScreeningCase, Subject, SubjectKind
 from liaison.screening.protocol import CaseAction, is_overdue
-from liaison.synth import screening_bench
 
 __all__ = ["app"]
 
@@ -35,6 +35,9 @@ def publish(
     actor: Annotated[str, typer.Option()] = "cli",
 ) -> None:
     """Publish a full list as the next version (added, changed and removed entries)."""
+    from liaison.adapters.linkage.encounter import DuckDBScreening
+    from liaison.adapters.linkage.files import read_watchlist
+
     with reported(), Bars(delay_s=1.0) as bars:
         c = wire(data_dir)
         done = 0
@@ -71,6 +74,8 @@ def check(
     actor: Annotated[str, typer.Option()] = "cli",
 ) -> None:
     """Score one person against the current list and explain each candidate (opens no case)."""
+    from liaison.adapters.linkage.encounter import DuckDBScreening
+
     with reported():
         c = wire(data_dir)
         subject = Subject(
@@ -124,6 +129,9 @@ def rescreen(
     actor: Annotated[str, typer.Option()] = "cli",
 ) -> None:
     """Re-screen the whole docket against the current list version; resumable by id."""
+    from liaison.adapters.linkage.campaign import SplinkCampaign
+    from liaison.adapters.linkage.encounter import entries_table
+
     with reported(), Bars() as bars:
         c = wire(data_dir)
         with c.uow() as uow:
@@ -261,6 +269,8 @@ def bench(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Re-screening benchmark on planted ground truth: seconds, recall, precision, memory."""
+    from liaison.synth import screening_bench
+
     work = (data_dir or Path("data")) / "bench"
     with reported(), Bars() as bars:
         result = screening_bench.run(
