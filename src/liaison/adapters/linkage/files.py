@@ -25,7 +25,18 @@ import pyarrow.parquet as pq
 from liaison.screening.errors import InvalidWatchlistEntry
 from liaison.screening.model import Document, ListedName, NameKind, PartialDate, WatchlistEntry
 
-__all__ = ["read_watchlist"]
+__all__ = ["count_entries", "read_watchlist"]
+
+
+def count_entries(path: Path) -> int:
+    """How many entries a list file holds (for a progress bar; 0 when it cannot tell)."""
+    try:
+        if path.suffix == ".parquet":
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        with path.open(encoding="utf-8") as fh:
+            return sum(1 for line in fh if line.strip())
+    except Exception:  # the reading proper reports what is wrong with the file
+        return 0
 
 
 def read_watchlist(path: Path) -> Iterator[WatchlistEntry]:

@@ -36,16 +36,16 @@ def publish(
 ) -> None:
     """Publish a full list as the next version (added, changed and removed entries)."""
     from liaison.adapters.linkage.encounter import DuckDBScreening
-    from liaison.adapters.linkage.files import read_watchlist
+    from liaison.adapters.linkage.files import count_entries, read_watchlist
 
     with reported(), Bars(delay_s=1.0) as bars:
         c = wire(data_dir)
-        done = 0
+        done, total = 0, count_entries(path)
 
         def progress(n: int) -> None:
             nonlocal done
             done += n
-            bars("publish list", done, max(done, 1))
+            bars("publish list", done, max(done, total))
 
         version = screening.publish_list(
             uow=c.uow(),
