@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from liaison.audit import services as audit
@@ -44,6 +45,7 @@ __all__ = [
     "BIOMETRIC_WEIGHT",
     "CASE_THRESHOLD",
     "PURPOSE",
+    "Check",
     "act_on_case",
     "check",
     "entry_digest",
@@ -168,6 +170,43 @@ def _open_case(
     return case
 
 
+def _scores(
+    uow: ScreeningUnitOfWork,
+    subject: Subject,
+    keys: NameKeys,
+    scorer: EncounterScorer,
+    version: int,
+) -> list[Score]:
+    """The subject's score with each candidate entry of ``version``: entries sharing a
+    blocking key, and entries whose fingerprints are the subject's identity (their score
+    carries a ``fingerprints`` feature and ``biometric``), best first."""
+    candidates = {
+        e.entry_id: e
+        for e in uow.watchlist.entries_by_keys(keys.of_subject(subject), version=version)
+    }
+    biometric: set[str] = set()
+    if subject.identity_id is not None:
+        for entry in uow.watchlist.entries_by_biometric(subject.identity_id, version=version):
+            candidates[entry.entry_id] = entry
+            biometric.add(entry.entry_id)
+    if not candidates:
+        return []
+    scores = []
+    for score in scorer.score(subject, list(candidates.values())):
+        if score.entry_id in biometric:
+            feature = Feature("fingerprints", "the entry's own fingerprints", BIOMETRIC_WEIGHT)
+            score = Score(
+                entry_id=score.entry_id,
+                weight=score.weight + BIOMETRIC_WEIGHT,
+                probability=1.0,
+                features=(*score.features, feature),
+                matched_name=score.matched_name,
+                biometric=True,
+            )
+        scores.append(score)
+    return sorted(scores, key=lambda s: (-s.weight, s.entry_id))
+
+
 def screen_encounter(
     *,
     uow: ScreeningUnitOfWork,
@@ -185,35 +224,9 @@ def screen_encounter(
     version = uow.watchlist.current_version()
     if version is None:
         return []
-    candidates = {
-        e.entry_id: e
-        for e in uow.watchlist.entries_by_keys(keys.of_subject(subject), version=version.version)
-    }
-    biometric: set[str] = set()
-    if subject.identity_id is not None:
-        for entry in uow.watchlist.entries_by_biometric(
-            subject.identity_id, version=version.version
-        ):
-            candidates[entry.entry_id] = entry
-            biometric.add(entry.entry_id)
-    if not candidates:
-        return []
-    scores = scorer.score(subject, list(candidates.values()))
-    hits: list[Score] = []
-    for score in scores:
-        if score.entry_id in biometric:
-            feature = Feature("fingerprints", "the entry's own fingerprints", BIOMETRIC_WEIGHT)
-            score = Score(
-                entry_id=score.entry_id,
-                weight=score.weight + BIOMETRIC_WEIGHT,
-                probability=1.0,
-                features=(*score.features, feature),
-                matched_name=score.matched_name,
-                biometric=True,
-            )
-        # the entry's own fingerprints are decisive whatever the biographics say
-        if score.biometric or score.weight >= threshold:
-            hits.append(score)
+    scores = _scores(uow, subject, keys, scorer, version.version)
+    # the entry's own fingerprints are decisive whatever the biographics say
+    hits = [score for score in scores if score.biometric or score.weight >= threshold]
     seen = uow.screening_cases.existing(subject.kind, [subject.subject_id])
     opened = [
         _open_case(
@@ -225,7 +238,7 @@ def screen_encounter(
             source=HitSource.ENCOUNTER,
             at=at,
         )
-        for score in sorted(hits, key=lambda s: -s.weight)
+        for score in hits
         if (subject.subject_id, score.entry_id) not in seen
     ]
     audit.record(
@@ -234,7 +247,7 @@ def screen_encounter(
         action="screening.encounter",
         subject=f"{subject.kind.value}:{subject.subject_id}",
         purpose=PURPOSE,
-        detail={"list_version": version.version, "candidates": len(candidates), "hits": len(hits)},
+        detail={"list_version": version.version, "candidates": len(scores), "hits": len(hits)},
         at=at,
     )
     return opened
@@ -350,6 +363,14 @@ def rescreen(
     return finished
 
 
+@dataclass(frozen=True)
+class Check:
+    """An analyst's look-up: the list version searched and each candidate's score."""
+
+    list_version: int
+    scores: list[Score]
+
+
 def check(
     *,
     uow: ScreeningUnitOfWork,
@@ -358,27 +379,25 @@ def check(
     scorer: EncounterScorer,
     actor: str,
     at: datetime,
-) -> list[Score]:
+) -> Check:
     """Score one person against the current list and explain each candidate; opens no case.
     Audited (an analyst looked a person up)."""
     with uow:
         version = uow.watchlist.current_version()
         if version is None:
             raise UnknownListVersion("no watchlist has been published")
-        candidates = uow.watchlist.entries_by_keys(
-            keys.of_subject(subject), version=version.version
-        )
+        scores = _scores(uow, subject, keys, scorer, version.version)
         audit.record(
             uow=uow,
             actor=actor,
             action="screening.check",
             subject=f"check:{subject.names[0] if subject.names else ''}",
             purpose=PURPOSE,
-            detail={"list_version": version.version, "candidates": len(candidates)},
+            detail={"list_version": version.version, "candidates": len(scores)},
             at=at,
         )
         uow.commit()
-    return scorer.score(subject, candidates)
+    return Check(version.version, scores)
 
 
 def list_cases(

@@ -31,8 +31,8 @@ import psutil
 import pyarrow.parquet as pq
 
 from liaison import bootstrap
-from liaison.adapters.linkage.campaign import SplinkCampaign
-from liaison.adapters.linkage.encounter import DuckDBScreening, entries_table
+from liaison.adapters.linkage.campaign import SplinkCampaign, current_list
+from liaison.adapters.linkage.encounter import DuckDBScreening
 from liaison.adapters.linkage.files import read_watchlist
 from liaison.adapters.linkage.prepare import prepare_docket, prepare_watchlist
 from liaison.adapters.store import tables
@@ -94,6 +94,19 @@ class _PeakRss:
         self.peak = max(self.peak, self._process.memory_info().rss)
 
 
+def _counter(bars: Bars | None, stage: str, total: int) -> Callable[[int], None]:
+    """A callback adding increments to ``stage``'s count on ``bars`` (if any)."""
+    done = 0
+
+    def add(n: int) -> None:
+        nonlocal done
+        done += n
+        if bars:
+            bars(stage, done, max(done, total))
+
+    return add
+
+
 def _world(
     directory: Path, *, supervised: int, watchlist: int, seed: int, bars: Bars | None
 ) -> float:
@@ -101,17 +114,11 @@ def _world(
     if stamp.exists():
         return 0.0
     started = time.perf_counter()
-    total = supervised + watchlist
-    made = 0
-
-    def progress(n: int) -> None:
-        nonlocal made
-        made += n
-        if bars:
-            bars("generate", made, total)
-
     made_world = world.generate(
-        supervised=supervised, watchlist=watchlist, seed=seed, progress=progress
+        supervised=supervised,
+        watchlist=watchlist,
+        seed=seed,
+        progress=_counter(bars, "generate", supervised + watchlist),
     )
     directory.mkdir(parents=True, exist_ok=True)
     world.write(made_world, directory)
@@ -179,14 +186,6 @@ def run(
         publish_seconds = float(published_stamp.read_text())
     else:
         started = time.perf_counter()
-        published = 0
-
-        def publish_progress(n: int) -> None:
-            nonlocal published
-            published += n
-            if bars:
-                bars("publish list", published, watchlist)
-
         screening.publish_list(
             uow=c.uow(),
             entries=read_watchlist(directory / "watchlist.parquet"),
@@ -194,26 +193,15 @@ def run(
             keys=keys,
             actor="bench",
             at=c.clock(),
-            batch=publish_progress,
+            batch=_counter(bars, "publish list", watchlist),
         )
         publish_seconds = time.perf_counter() - started
         published_stamp.write_text(f"{publish_seconds:.1f}")
     gc.collect()
 
-    screened = 0
-
-    def campaign_progress(n: int) -> None:
-        nonlocal screened
-        screened += n
-        if bars:
-            bars("re-screen", screened, supervised)
-
     with _PeakRss() as rss:
         started = time.perf_counter()
-        with c.uow() as uow:
-            version = uow.watchlist.current_version()
-            assert version is not None
-            listed = entries_table(list(uow.watchlist.entries(version=version.version)))
+        _, listed = current_list(c.uow())
         linker = SplinkCampaign(
             docket=directory / "supervised.parquet", watchlist=listed, chunks=chunks
         )
@@ -227,7 +215,7 @@ def run(
             clock=c.clock,
             new_id=c.new_id,
             threshold=threshold,
-            progress=campaign_progress,
+            progress=_counter(bars, "re-screen", supervised),
         )
         linker.close()
         seconds = time.perf_counter() - started

@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from liaison.adapters.linkage.encounter import entries_table
 from liaison.adapters.linkage.prepare import prepare_docket, prepare_watchlist
 from liaison.screening.comparators import (
     BLOCKING_RULES,
@@ -30,10 +31,20 @@ from liaison.screening.comparators import (
     PRIOR_PROBABILITY,
     probability,
 )
-from liaison.screening.errors import CampaignError, InvalidDocket
-from liaison.screening.model import Feature, Score
+from liaison.screening.errors import CampaignError, InvalidDocket, UnknownListVersion
+from liaison.screening.model import Feature, ListVersion, Score
+from liaison.screening.ports import ScreeningUnitOfWork
 
-__all__ = ["SplinkCampaign", "splink_settings"]
+__all__ = ["SplinkCampaign", "current_list", "splink_settings"]
+
+
+def current_list(uow: ScreeningUnitOfWork) -> tuple[ListVersion, pa.Table]:
+    """The current list version and its entries as a table, for a campaign to link against."""
+    with uow:
+        version = uow.watchlist.current_version()
+        if version is None:
+            raise UnknownListVersion("no watchlist has been published: nothing to screen")
+        return version, entries_table(list(uow.watchlist.entries(version=version.version)))
 
 
 def splink_settings() -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -89,6 +89,18 @@ class Bars:
     ) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+    def counter(self, stage: str, total: int) -> Callable[[int], None]:
+        """A callback that adds its argument to ``stage``'s count (for work reported in
+        increments rather than running totals)."""
+        done = 0
+
+        def add(n: int) -> None:
+            nonlocal done
+            done += n
+            self(stage, done, max(done, total))
+
+        return add
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if self._progress is None:

@@ -19,7 +19,6 @@ from rich.table import Table
 from liaison.entrypoints.cli.common import Bars, DataDir, out, reported, wire
 from liaison.screening import services as screening
 from liaison.screening.comparators import CASE_THRESHOLD
-from liaison.screening.errors import UnknownListVersion
 from liaison.screening.model import Document, ScreeningCase, Subject, SubjectKind
 from liaison.screening.protocol import CaseAction, is_overdue
 
@@ -40,13 +39,6 @@ def publish(
 
     with reported(), Bars(delay_s=1.0) as bars:
         c = wire(data_dir)
-        done, total = 0, count_entries(path)
-
-        def progress(n: int) -> None:
-            nonlocal done
-            done += n
-            bars("publish list", done, max(done, total))
-
         version = screening.publish_list(
             uow=c.uow(),
             entries=read_watchlist(path),
@@ -54,7 +46,7 @@ def publish(
             keys=DuckDBScreening(),
             actor=actor,
             at=c.clock(),
-            batch=progress,
+            batch=bars.counter("publish list", count_entries(path)),
         )
     out.print(
         f"list version {version.version}: {version.entries:,} entries "
@@ -87,17 +79,15 @@ def check(
             documents=(Document(document),) if document else (),
         )
         engine = DuckDBScreening()
-        scores = screening.check(
+        found = screening.check(
             uow=c.uow(), subject=subject, keys=engine, scorer=engine, actor=actor, at=c.clock()
         )
-        with c.uow() as uow:
-            version = uow.watchlist.current_version()
-        assert version is not None  # check raised otherwise
+    scores = found.scores
     if as_json:
         out.print_json(
             json.dumps(
                 {
-                    "list_version": version.version,
+                    "list_version": found.list_version,
                     "threshold": threshold,
                     "candidates": [asdict(s) | {"hit": s.weight >= threshold} for s in scores],
                 }
@@ -114,7 +104,9 @@ def check(
             "; ".join(f"{f.comparator}: {f.level} ({f.weight:+.1f})" for f in s.features),
         )
     out.print(table)
-    out.print(f"list version {version.version}; {len(scores)} candidate(s); threshold {threshold}")
+    out.print(
+        f"list version {found.list_version}; {len(scores)} candidate(s); threshold {threshold}"
+    )
 
 
 @app.command("rescreen")
@@ -129,24 +121,13 @@ def rescreen(
     actor: Annotated[str, typer.Option()] = "cli",
 ) -> None:
     """Re-screen the whole docket against the current list version; resumable by id."""
-    from liaison.adapters.linkage.campaign import SplinkCampaign
-    from liaison.adapters.linkage.encounter import entries_table
+    from liaison.adapters.linkage.campaign import SplinkCampaign, current_list
 
     with reported(), Bars() as bars:
         c = wire(data_dir)
-        with c.uow() as uow:
-            version = uow.watchlist.current_version()
-            if version is None:
-                raise UnknownListVersion("no watchlist has been published: nothing to screen")
-            listed = entries_table(list(uow.watchlist.entries(version=version.version)))
+        version, listed = current_list(c.uow())
         linker = SplinkCampaign(docket=docket, watchlist=listed, chunks=chunks, threads=threads)
         total = linker.people()
-        done = 0
-
-        def progress(n: int) -> None:
-            nonlocal done
-            done += n
-            bars("re-screen", done, total)
 
         ident = campaign_id or f"campaign-{c.clock():%Y%m%dT%H%M%S}-{c.new_id()[:6]}"
         out.print(f"campaign {ident}: {total:,} people against list version {version.version}")
@@ -158,7 +139,7 @@ def rescreen(
             actor=actor,
             clock=c.clock,
             new_id=c.new_id,
-            progress=progress,
+            progress=bars.counter("re-screen", total),
         )
         linker.close()
     out.print(

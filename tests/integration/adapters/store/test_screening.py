@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from liaison.adapters.linkage.campaign import SplinkCampaign
-from liaison.adapters.linkage.encounter import DuckDBScreening, entries_table
+from liaison.adapters.linkage.campaign import SplinkCampaign, current_list
+from liaison.adapters.linkage.encounter import DuckDBScreening
 from liaison.adapters.store import SqlUnitOfWork
 from liaison.adapters.store.errors import DuplicateKey
 from liaison.audit import services as audit
@@ -342,8 +342,7 @@ def run_campaign(
 
 
 def linker_for(new_uow: Callable[[], SqlUnitOfWork], path: Path, chunks: int) -> SplinkCampaign:
-    with new_uow() as uow:
-        listed = entries_table(list(uow.watchlist.entries(version=1)))
+    _, listed = current_list(new_uow())
     return SplinkCampaign(docket=path, watchlist=listed, chunks=chunks, threads=1)
 
 

@@ -160,7 +160,7 @@ def check(body: CheckIn, who: Analyst, wired: Wired) -> list[CandidateOut]:
         nationality=body.nationality.upper(),
         documents=(Document(body.document),) if body.document else (),
     )
-    scores = screening.check(
+    found = screening.check(
         uow=wired.uow(),
         subject=subject,
         keys=engine.keys,
@@ -177,5 +177,5 @@ def check(body: CheckIn, who: Analyst, wired: Wired) -> list[CandidateOut]:
             hit=s.weight >= screening.CASE_THRESHOLD,
             features=[FeatureOut(**vars(f)) for f in s.features],
         )
-        for s in scores
+        for s in found.scores
     ]
