@@ -32,10 +32,14 @@ __all__ = [
     "PREPARED_COLUMNS",
     "PRIOR_PROBABILITY",
     "PRIOR_WEIGHT",
+    "RARITY_EDGES",
     "BlockingRule",
     "Comparator",
     "Level",
+    "per_million",
     "probability",
+    "rarity_bucket_sql",
+    "rarity_labels",
 ]
 
 
@@ -89,6 +93,7 @@ PREPARED_COLUMNS = (
     "nats",  # nationalities (ISO alpha-2)
     "docs",  # document numbers, upper-case letters and digits only
     "doc_first",  # the first document number (a join key for blocking)
+    "name_freq",  # list entries per million whose name has this name's sounds (NULL: none)
 )
 
 
@@ -193,7 +198,60 @@ DOCUMENT = Comparator(
     ),
 )
 
-COMPARATORS: tuple[Comparator, ...] = (NAME, DATE_OF_BIRTH, NATIONALITY, DOCUMENT)
+# How common a name is: list entries per million carrying a name with the same sounds
+# (``name_phon``), bucketed at these edges (a bucket holds values up to and including its edge).
+RARITY_EDGES: tuple[float, ...] = (2.0, 10.0, 50.0, 200.0, 1000.0)
+
+
+def rarity_labels() -> tuple[str, ...]:
+    """One label per bucket of ``RARITY_EDGES``, rarest first."""
+    bounds = [f"at most {edge:g} entries in a million" for edge in RARITY_EDGES]
+    return (*bounds, f"more than {RARITY_EDGES[-1]:g} entries in a million")
+
+
+def per_million(count: int, entries: int) -> float:
+    """Entries per million carrying a name (``count`` of ``entries``); the SQL of campaigns
+    computes ``count * 1000000.0 / entries``, the same double."""
+    return count * 1_000_000.0 / entries
+
+
+def rarity_bucket_sql(column: str) -> str:
+    """A SQL CASE giving the bucket index of the per-million frequency in ``column``."""
+    arms = " ".join(f"WHEN {column} <= {edge!r} THEN {i}" for i, edge in enumerate(RARITY_EDGES))
+    return f"CASE {arms} ELSE {len(RARITY_EDGES)} END"
+
+
+def _rarity_levels() -> tuple[Level, ...]:
+    # m: the share of planted true pairs agreeing on the name's sounds in each bucket; u: the
+    # share of stranger pairs agreeing on them (bench/fit_name_rarity.py, seed 3, full size)
+    m = (0.48, 0.21, 0.17, 0.091, 0.040, 0.0062)
+    u = (0.0056, 0.023, 0.096, 0.24, 0.44, 0.20)
+    labels = rarity_labels()
+    conditions = [f'"name_freq_l" <= {edge!r}' for edge in RARITY_EDGES] + ["ELSE"]
+    return (
+        Level(
+            "names do not sound alike",
+            '"name_phon_l" <> "name_phon_r" OR "name_phon_l" = \'\' OR "name_freq_l" IS NULL',
+            null=True,
+        ),
+        *(
+            Level(label, sql, m=m_b, u=u_b)
+            for label, sql, m_b, u_b in zip(labels, conditions, m, u, strict=True)
+        ),
+    )
+
+
+# Agreement on a common name is weaker evidence than on a rare one: given that the names
+# sound alike, how common the name is on the list. Between strangers, common names agree far
+# more often (by the square of their frequency, roughly); between records of one person, by
+# their frequency alone. Per million entries, so the weights hold for any size of list.
+NAME_RARITY = Comparator(
+    "name_rarity",
+    "How many list entries per million have a name that sounds the same (when the names do).",
+    _rarity_levels(),
+)
+
+COMPARATORS: tuple[Comparator, ...] = (NAME, NAME_RARITY, DATE_OF_BIRTH, NATIONALITY, DOCUMENT)
 
 # Prior: about one person in 200 under supervision is on a list of a million entries (the
 # benchmark plants 0.5%): the chance that a given person and a given entry are one person.

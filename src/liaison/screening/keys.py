@@ -15,12 +15,27 @@ from datetime import date
 from liaison.screening.comparators import BLOCKING_RULES
 from liaison.screening.names import fold, sound, tokens
 
-__all__ = ["name_codes", "subject_keys"]
+__all__ = ["SOUND_KEY", "name_codes", "name_sounds", "sound_key", "subject_keys"]
+
+# The prefix of the keys that count how many entries have a name that sounds the same (for
+# the name-rarity comparator). Not a blocking rule: an encounter never looks candidates up
+# by them, only counts them.
+SOUND_KEY = "sound"
 
 
 def name_codes(name: str) -> list[str]:
     """The metaphone codes of a name's tokens, in order (tokens that fold to nothing dropped)."""
     return [sound(f) for f in (fold(t) for t in tokens(name)) if f]
+
+
+def name_sounds(names: Sequence[str]) -> list[str]:
+    """The distinct sound codes of these names (``name_phon``: a name's codes, sorted)."""
+    return sorted({" ".join(sorted(phons)) for phons in map(name_codes, names) if phons})
+
+
+def sound_key(sounds: str) -> str:
+    """The store key counting the entries with a name of these sounds."""
+    return f"{SOUND_KEY}:{sounds}"
 
 
 def _document(number: str) -> str:

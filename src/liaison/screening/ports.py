@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -54,6 +54,10 @@ class WatchlistRepository(Protocol):
 
     def entries_by_keys(self, keys: Sequence[str], *, version: int) -> list[WatchlistEntry]:
         """Entries valid at ``version`` with any of the blocking keys."""
+        ...
+
+    def count_by_keys(self, keys: Sequence[str], *, version: int) -> dict[str, int]:
+        """key -> how many entries valid at ``version`` have it (keys none has are left out)."""
         ...
 
     def entries_by_biometric(self, identity_id: int, *, version: int) -> list[WatchlistEntry]:
@@ -129,10 +133,22 @@ class NameKeys(Protocol):
 
     def of_subject(self, subject: Subject) -> list[str]: ...
 
+    def sounds_of(self, subject: Subject) -> list[str]:
+        """The sound codes of the subject's names (what the name-rarity comparator counts)."""
+        ...
+
 
 class EncounterScorer(Protocol):
-    def score(self, subject: Subject, entries: Sequence[WatchlistEntry]) -> list[Score]:
-        """The subject's best score with each entry (same model as campaigns)."""
+    def score(
+        self,
+        subject: Subject,
+        entries: Sequence[WatchlistEntry],
+        *,
+        name_frequency: Mapping[str, float],
+    ) -> list[Score]:
+        """The subject's best score with each entry (same model as campaigns);
+        ``name_frequency``: list entries per million with each of the subject's name sounds
+        (sounds no entry has are left out)."""
         ...
 
 

@@ -14,13 +14,14 @@ from datetime import datetime
 
 from liaison.audit import services as audit
 from liaison.screening import protocol
-from liaison.screening.comparators import CASE_THRESHOLD
+from liaison.screening.comparators import CASE_THRESHOLD, per_million
 from liaison.screening.errors import (
     CampaignError,
     InvalidWatchlistEntry,
     UnknownCase,
     UnknownListVersion,
 )
+from liaison.screening.keys import sound_key
 from liaison.screening.model import (
     Campaign,
     CaseEvent,
@@ -170,16 +171,33 @@ def _open_case(
     return case
 
 
+def _name_frequency(
+    uow: ScreeningUnitOfWork, subject: Subject, keys: NameKeys, version: ListVersion
+) -> dict[str, float]:
+    """Entries per million of ``version`` with each of the subject's name sounds, counted in
+    the store as a campaign counts them over the whole list."""
+    if version.entries == 0:
+        return {}
+    sounds = keys.sounds_of(subject)
+    counts = uow.watchlist.count_by_keys([sound_key(s) for s in sounds], version=version.version)
+    return {
+        s: per_million(counts[sound_key(s)], version.entries)
+        for s in sounds
+        if counts.get(sound_key(s))
+    }
+
+
 def _scores(
     uow: ScreeningUnitOfWork,
     subject: Subject,
     keys: NameKeys,
     scorer: EncounterScorer,
-    version: int,
+    list_version: ListVersion,
 ) -> list[Score]:
-    """The subject's score with each candidate entry of ``version``: entries sharing a
+    """The subject's score with each candidate entry of ``list_version``: entries sharing a
     blocking key, and entries whose fingerprints are the subject's identity (their score
     carries a ``fingerprints`` feature and ``biometric``), best first."""
+    version = list_version.version
     candidates = {
         e.entry_id: e
         for e in uow.watchlist.entries_by_keys(keys.of_subject(subject), version=version)
@@ -192,7 +210,8 @@ def _scores(
     if not candidates:
         return []
     scores = []
-    for score in scorer.score(subject, list(candidates.values())):
+    frequency = _name_frequency(uow, subject, keys, list_version)
+    for score in scorer.score(subject, list(candidates.values()), name_frequency=frequency):
         if score.entry_id in biometric:
             feature = Feature("fingerprints", "the entry's own fingerprints", BIOMETRIC_WEIGHT)
             score = Score(
@@ -224,7 +243,7 @@ def screen_encounter(
     version = uow.watchlist.current_version()
     if version is None:
         return []
-    scores = _scores(uow, subject, keys, scorer, version.version)
+    scores = _scores(uow, subject, keys, scorer, version)
     # the entry's own fingerprints are decisive whatever the biographics say
     hits = [score for score in scores if score.biometric or score.weight >= threshold]
     seen = uow.screening_cases.existing(subject.kind, [subject.subject_id])
@@ -386,7 +405,7 @@ def check(
         version = uow.watchlist.current_version()
         if version is None:
             raise UnknownListVersion("no watchlist has been published")
-        scores = _scores(uow, subject, keys, scorer, version.version)
+        scores = _scores(uow, subject, keys, scorer, version)
         audit.record(
             uow=uow,
             actor=actor,

@@ -23,7 +23,12 @@ import duckdb
 import pyarrow as pa
 
 from liaison.adapters.linkage.encounter import entries_table
-from liaison.adapters.linkage.prepare import prepare_docket, prepare_watchlist
+from liaison.adapters.linkage.prepare import (
+    attach_name_frequency,
+    name_frequency,
+    prepare_docket,
+    prepare_watchlist,
+)
 from liaison.screening.comparators import (
     BLOCKING_RULES,
     CASE_THRESHOLD,
@@ -127,6 +132,10 @@ class SplinkCampaign:
             con.register("watchlist_arrow", self._watchlist)
             list_rows = prepare_watchlist(con, "watchlist_arrow", "list_names")
             con.unregister("watchlist_arrow")
+            # counted over the whole list, as an encounter counts it in the store
+            name_frequency(con, "list_names", "name_freq", entries=self._watchlist.num_rows)
+            attach_name_frequency(con, "list_names", "name_freq")
+            attach_name_frequency(con, "docket_names", "name_freq")
             con.execute(
                 f"ALTER TABLE docket_names ADD COLUMN chunk INTEGER;"
                 f"UPDATE docket_names SET chunk = hash(rec_id) % {self.chunks}"

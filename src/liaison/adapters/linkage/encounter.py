@@ -9,7 +9,7 @@ encounter scores exactly as the batch would. Blocking rules become strings
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -27,7 +27,7 @@ from liaison.screening.comparators import (
     PRIOR_WEIGHT,
     probability,
 )
-from liaison.screening.keys import subject_keys
+from liaison.screening.keys import SOUND_KEY, name_sounds, subject_keys
 from liaison.screening.model import Feature, Score, Subject, WatchlistEntry
 
 __all__ = ["DuckDBScreening", "entries_table", "subject_table"]
@@ -82,6 +82,11 @@ def _keys_sql(table: str, *, list_side: bool) -> str:
         parts.append(
             f"SELECT '{rule.name}:' || {values} AS key, rec_id FROM {table} WHERE {present}"
         )
+    if list_side:
+        # what the name-rarity comparator counts: not a blocking key
+        parts.append(
+            f"SELECT '{SOUND_KEY}:' || name_phon AS key, rec_id FROM {table} WHERE name_phon <> ''"
+        )
     return " UNION ".join(parts)
 
 
@@ -116,14 +121,30 @@ class DuckDBScreening:
     def of_subject(self, subject: Subject) -> list[str]:
         return subject_keys(subject.names, subject.dob, [d.number for d in subject.documents])
 
-    def score(self, subject: Subject, entries: Sequence[WatchlistEntry]) -> list[Score]:
+    def sounds_of(self, subject: Subject) -> list[str]:
+        return name_sounds(subject.names)
+
+    def score(
+        self,
+        subject: Subject,
+        entries: Sequence[WatchlistEntry],
+        *,
+        name_frequency: Mapping[str, float],
+    ) -> list[Score]:
         if not entries:
             return []
+        frequency = pa.table(
+            {
+                "name_phon": pa.array(list(name_frequency), pa.string()),
+                "name_freq": pa.array(list(name_frequency.values()), pa.float64()),
+            }
+        )
         pairs = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in PREPARED_COLUMNS)
         levels = ", ".join(f'{c.case_sql()} AS "{c.name}"' for c in COMPARATORS)
         con = self._con()
         con.register("subject_arrow", subject_table(subject, person_id=_SELF))
         con.register("entries_arrow", entries_table(entries))
+        con.register("frequency_arrow", frequency)
         try:
             # both sides prepared in one pass: one round of statements, not two
             explode_docket(con, "subject_arrow", check=False)
@@ -134,20 +155,27 @@ class DuckDBScreening:
                 "pair_names",
                 materialize=False,
             )
+            rows = con.execute(
+                f"""
+                WITH l AS (
+                         SELECT p.*, f.name_freq FROM pair_names AS p
+                         LEFT JOIN frequency_arrow AS f USING (name_phon)
+                         WHERE rec_id = '{_SELF}'
+                     ),
+                     r AS (
+                         SELECT *, NULL::DOUBLE AS name_freq FROM pair_names
+                         WHERE rec_id <> '{_SELF}'
+                     ),
+                     pairs AS (
+                         SELECT r.rec_id AS entry_id, r.name AS entry_name, {pairs}
+                         FROM l CROSS JOIN r
+                     )
+                SELECT entry_id, entry_name, {levels} FROM pairs ORDER BY entry_id, entry_name
+                """
+            ).fetchall()
         finally:
-            con.unregister("subject_arrow")
-            con.unregister("entries_arrow")
-        rows = con.execute(
-            f"""
-            WITH l AS (SELECT * FROM pair_names WHERE rec_id = '{_SELF}'),
-                 r AS (SELECT * FROM pair_names WHERE rec_id <> '{_SELF}'),
-                 pairs AS (
-                     SELECT r.rec_id AS entry_id, r.name AS entry_name, {pairs}
-                     FROM l CROSS JOIN r
-                 )
-            SELECT entry_id, entry_name, {levels} FROM pairs ORDER BY entry_id, entry_name
-            """
-        ).fetchall()
+            for view in ("subject_arrow", "entries_arrow", "frequency_arrow"):
+                con.unregister(view)
         best: dict[str, Score] = {}
         for entry_id, entry_name, *found in rows:
             features = tuple(

@@ -24,8 +24,10 @@ from liaison.screening.names import TOKEN_BREAK, fold, sound
 
 __all__ = [
     "DOCKET_COLUMNS",
+    "attach_name_frequency",
     "explode_docket",
     "explode_watchlist",
+    "name_frequency",
     "prepare_docket",
     "prepare_names",
     "prepare_watchlist",
@@ -175,3 +177,33 @@ def prepare_names(
         return 0
     con.execute(f"DROP TABLE IF EXISTS {tokens}")
     return int(con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0])
+
+
+def name_frequency(
+    con: duckdb.DuckDBPyConnection, list_names: str, target: str, *, entries: int
+) -> None:
+    """``target`` := (name_phon, name_freq): how many of the list's ``entries`` per million
+    have a name with those sounds (``comparators.per_million``, the same double)."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {target} AS
+        SELECT name_phon,
+               CAST(count(DISTINCT rec_id) AS DOUBLE) * CAST(1000000 AS DOUBLE)
+                   / CAST({int(entries)} AS DOUBLE) AS name_freq
+        FROM {list_names}
+        WHERE name_phon <> ''
+        GROUP BY name_phon
+        """
+    )
+
+
+def attach_name_frequency(con: duckdb.DuckDBPyConnection, table: str, frequency: str) -> None:
+    """Give the prepared ``table`` its ``name_freq`` column from ``frequency`` (NULL for a
+    name no list entry's sounds like)."""
+    con.execute(
+        f"""
+        ALTER TABLE {table} ADD COLUMN name_freq DOUBLE;
+        UPDATE {table} AS t SET name_freq = f.name_freq
+        FROM {frequency} AS f WHERE t.name_phon = f.name_phon
+        """
+    )

@@ -138,6 +138,19 @@ class SqlWatchlistRepository:
         with translated("finding candidate entries"):
             return [_entry(row) for row in self._session.execute(query)]
 
+    def count_by_keys(self, keys: Sequence[str], *, version: int) -> dict[str, int]:
+        if not keys:
+            return {}
+        e, k = tables.watchlist_entries, tables.watchlist_keys
+        query = (
+            select(k.c.key, func.count())
+            .join(e, and_(k.c.entry_id == e.c.entry_id, k.c.version_from == e.c.version_from))
+            .where(k.c.key.in_(sorted(set(keys))), _valid_at(e, version))
+            .group_by(k.c.key)
+        )
+        with translated("counting entries by key"):
+            return {str(key): int(n) for key, n in self._session.execute(query)}
+
     def entries_by_biometric(self, identity_id: int, *, version: int) -> list[WatchlistEntry]:
         e = tables.watchlist_entries
         query = select(e).where(e.c.biometric_identity_id == identity_id, _valid_at(e, version))

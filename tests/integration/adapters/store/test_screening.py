@@ -18,12 +18,13 @@ from liaison.adapters.store import SqlUnitOfWork
 from liaison.adapters.store.errors import DuplicateKey
 from liaison.audit import services as audit
 from liaison.screening import services
-from liaison.screening.comparators import CASE_THRESHOLD
+from liaison.screening.comparators import CASE_THRESHOLD, per_million
 from liaison.screening.errors import (
     CampaignError,
     CaseTransitionForbidden,
     InvalidWatchlistEntry,
 )
+from liaison.screening.keys import sound_key
 from liaison.screening.model import (
     CaseOutcome,
     CaseState,
@@ -179,6 +180,7 @@ def test_an_encounter_hit_opens_one_case_that_explains_itself(
     levels = {f.comparator: f.level for f in case.features}
     assert levels == {
         "name": "one name within the other",
+        "name_rarity": "names do not sound alike",
         "dob": "exact",
         "nationality": "agrees",
         "document": "missing",
@@ -197,11 +199,18 @@ def test_the_original_script_and_a_year_only_date_still_find_the_entry(
         "RU",
         documents=(Document("X1"),),
     )
+    (sounds,) = ENGINE.sounds_of(subject)
     with new_uow() as uow:
         found = uow.watchlist.entries_by_keys(ENGINE.of_subject(subject), version=1)
+        counts = uow.watchlist.count_by_keys([sound_key(sounds), "sound:NONE"], version=1)
+        version = uow.watchlist.current_version()
     assert [e.entry_id for e in found] == ["KST2"]
-    (score,) = ENGINE.score(subject, found)
+    assert counts == {sound_key(sounds): 1}  # only KST2 has a name that sounds like his
+    assert version is not None
+    frequency = {sounds: per_million(1, version.entries)}
+    (score,) = ENGINE.score(subject, found, name_frequency=frequency)
     assert score.features[0].level == "same words, other order"
+    assert score.features[1].level == "more than 1000 entries in a million"  # 1 in 3
 
 
 def test_a_fingerprint_match_with_the_entry_is_a_hit_whatever_the_name(

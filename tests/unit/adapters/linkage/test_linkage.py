@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,9 @@ import pytest
 from liaison.adapters.linkage.campaign import SplinkCampaign, splink_settings
 from liaison.adapters.linkage.encounter import DuckDBScreening, entries_table
 from liaison.adapters.linkage.files import read_watchlist
+from liaison.screening.comparators import per_million
 from liaison.screening.errors import InvalidDocket, InvalidWatchlistEntry
+from liaison.screening.keys import sound_key
 from liaison.screening.model import Document, Subject, SubjectKind
 from liaison.synth import screening as world
 
@@ -82,10 +85,12 @@ def test_a_campaign_and_an_encounter_give_a_pair_the_same_score(small_world: Pat
     campaign = SplinkCampaign(
         docket=small_world / "supervised.parquet", watchlist=listed, chunks=2, threads=1
     )
-    batch = [hit for chunk in range(2) for hit in campaign.hits(chunk, threshold=-15.0)]
+    batch = [hit for chunk in range(2) for hit in campaign.hits(chunk, threshold=-20.0)]
     campaign.close()
     assert len(batch) > 20
     entries = {e.entry_id: e for e in read_watchlist(small_world / "watchlist.parquet")}
+    # what the store counts for an encounter: entries per sound key
+    sounds = Counter(key for key, _ in ENGINE.of_entries(list(entries.values())))
     people = {
         p["person_id"]: p for p in pq.read_table(small_world / "supervised.parquet").to_pylist()
     }
@@ -99,15 +104,23 @@ def test_a_campaign_and_an_encounter_give_a_pair_the_same_score(small_world: Pat
             p["nationality"],
             (Document(p["doc_number"]),) if p["doc_number"] else (),
         )
-        (again,) = ENGINE.score(alone, [entries[score.entry_id]])
+        frequency = {
+            s: per_million(sounds[sound_key(s)], len(entries))
+            for s in ENGINE.sounds_of(alone)
+            if sounds[sound_key(s)]
+        }
+        (again,) = ENGINE.score(alone, [entries[score.entry_id]], name_frequency=frequency)
         assert again.weight == pytest.approx(score.weight, abs=1e-9)
         assert again.features == score.features
+    rarity = [f.level for _, s in batch for f in s.features if f.comparator == "name_rarity"]
+    assert len(set(rarity)) >= 2  # the comparator is exercised, not always "does not apply"
 
 
 def test_the_splink_settings_carry_every_comparator_and_rule() -> None:
     settings = splink_settings()
     assert [c["output_column_name"] for c in settings["comparisons"]] == [
         "name",
+        "name_rarity",
         "dob",
         "nationality",
         "document",
