@@ -39,6 +39,18 @@ The tree, one line a class (each context's ``errors.py`` holds its own branch):
     │   ├── UnknownListVersion, UnknownCase
     │   ├── CaseTransitionForbidden     the case protocol does not allow the step now
     │   └── CampaignError               a campaign cannot run or resume as asked
+    ├── OperationsError                 liaison.operations.errors
+    │   ├── NaiveDatetime               a date-time without a time zone (names the field)
+    │   ├── InvalidDeclaration, ExtensionRefused
+    │   ├── AssistanceRefused           a request or answer that does not fit the declaration:
+    │   │   └── StateNotInScope, NotRequested
+    │   ├── InvalidAgreement, InvalidDeployment, InvalidTarget, InvalidFacility
+    │   ├── InvalidCustodyEvent, InvalidProjection
+    │   ├── OverlappingDeployment       the same unit is already deployed on one of those days
+    │   ├── UnknownRecord               UnknownDeclaration, UnknownAgreement, UnknownDeployment,
+    │   │                               UnknownTarget, UnknownFacility, UnknownSnapshot
+    │   └── DuplicateRecord             DuplicateDeclaration, DuplicateAgreement,
+    │                                   DuplicateDeployment, DuplicateTarget, DuplicateFacility
     ├── AuditError                      liaison.audit.errors
     │   └── AuditTrailBroken
     ├── AccountError                    liaison.accounts.errors

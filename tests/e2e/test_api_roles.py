@@ -11,6 +11,8 @@ import pytest
 from .conftest import Running
 
 SF = "CA0380000"
+MANAGER = {"program_manager"}
+OPERATIONS_READERS = {"program_manager", "auditor"}
 
 # (method, path, body, roles admitted; "jail" is a jail system's API key)
 ENDPOINTS: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
@@ -48,6 +50,39 @@ ENDPOINTS: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
     ("GET", "/screening/cases/x", None, {"screening_analyst"}),
     ("POST", "/screening/cases/x/steps", {"action": "assign"}, {"screening_analyst"}),
     ("POST", "/screening/check", {"names": ["A B"]}, {"screening_analyst"}),
+    # operations: program managers keep them, auditors read them
+    ("POST", "/operations/declarations", {}, MANAGER),
+    ("GET", "/operations/declarations", None, OPERATIONS_READERS),
+    ("GET", "/operations/declarations?on=2025-06-01", None, OPERATIONS_READERS),
+    ("GET", "/operations/declarations/x", None, OPERATIONS_READERS),
+    ("POST", "/operations/declarations/x/extensions", {}, MANAGER),
+    ("POST", "/operations/declarations/x/requests", {}, MANAGER),
+    ("POST", "/operations/declarations/x/answers", {}, MANAGER),
+    ("POST", "/operations/agreements", {}, MANAGER),
+    ("POST", "/operations/agreements/x/termination", {}, MANAGER),
+    ("GET", "/operations/agreements?on=2025-06-01", None, OPERATIONS_READERS),
+    ("GET", "/operations/agreements/counts", None, OPERATIONS_READERS),
+    ("GET", "/operations/agreements/changes", None, OPERATIONS_READERS),
+    ("POST", "/operations/deployments", {}, MANAGER),
+    ("GET", "/operations/deployments", None, OPERATIONS_READERS),
+    ("GET", "/operations/deployments?on=2025-06-01", None, OPERATIONS_READERS),
+    ("GET", "/operations/deployments/overlaps", None, OPERATIONS_READERS),
+    ("GET", "/operations/deployments/x", None, OPERATIONS_READERS),
+    ("GET", "/operations/headcount?on=2025-06-01", None, OPERATIONS_READERS),
+    ("POST", "/operations/targets", {}, MANAGER),
+    ("GET", "/operations/targets", None, OPERATIONS_READERS),
+    ("GET", "/operations/targets/x/progress", None, OPERATIONS_READERS),
+    ("POST", "/operations/facilities", {}, MANAGER),
+    ("GET", "/operations/facilities", None, OPERATIONS_READERS),
+    ("POST", "/operations/facilities/x/events", {}, MANAGER),
+    (
+        "GET",
+        "/operations/facilities/x/occupancy?first=2025-06-01&last=2025-06-02",
+        None,
+        OPERATIONS_READERS,
+    ),
+    ("GET", "/operations/capacity?as_of=2025-06-01", None, OPERATIONS_READERS),
+    ("POST", "/operations/transfers", {"since": "2999-01-01T00:00:00Z"}, MANAGER),
 ]
 
 PEOPLE = {

@@ -7,6 +7,13 @@ operating_budget, agency_type``. ``date`` is the snapshot as published, a day an
 ``N/A``, ``-1`` for an ORI, or nothing) and are read as absent. The list gives no signing or
 expiry dates, so ``signed_on`` stays None. County names are resolved to FIPS with addfips'
 matching; a misspelt county ("Berrian County") is kept by name with no FIPS.
+
+Between two snapshots an agreement is known by ``agreement_key``: state, agency name (case
+and spacing aside) and model. The list numbers no agreement, and its ORI and agency number
+are missing from about one row in ten (some are filled in by a later snapshot), so neither
+can be the key. A corrected spelling ("indialantic police" -> "indiatlantic police") reads
+as one agreement ended and one new, as the published lists themselves differ. A row listed
+twice in one snapshot (it happens) is one agreement there; ``counts_by_model`` counts rows.
 """
 
 from __future__ import annotations
@@ -15,14 +22,28 @@ import csv
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 from liaison.jurisdictions.errors import MalformedAgreementRow, UnknownJurisdiction
 from liaison.jurisdictions.fips import county_fips, postal
 from liaison.jurisdictions.model import Agreement287g, AgreementModel
 
-__all__ = ["COLUMNS", "MODEL_NAMES", "counts_by_model", "read_agreements"]
+__all__ = [
+    "COLUMNS",
+    "MODEL_NAMES",
+    "AgreementKey",
+    "SnapshotChange",
+    "agreement_key",
+    "changes_between_snapshots",
+    "counts_by_model",
+    "read_agreements",
+    "snapshot_change",
+    "snapshot_label",
+    "snapshots",
+]
 
 COLUMNS = (
     "date",
@@ -168,5 +189,68 @@ def read_agreements(path: Path) -> list[Agreement287g]:
 def counts_by_model(agreements: Iterable[Agreement287g]) -> dict[tuple[str, AgreementModel], int]:
     """How many agreements each snapshot lists under each model, keyed by the snapshot's
     label ("2025-05-23 pm"; its ISO date where no label is known) and the model."""
-    counts = Counter((a.snapshot_label or a.snapshot.isoformat(), a.model) for a in agreements)
+    counts = Counter((snapshot_label(a), a.model) for a in agreements)
     return dict(sorted(counts.items()))
+
+
+AgreementKey = tuple[str, str, AgreementModel]  # state, agency name folded, model
+
+
+@dataclass(frozen=True)
+class SnapshotChange:
+    """What changed on the published list from one snapshot to a later one."""
+
+    earlier: str  # snapshot labels
+    later: str
+    added: tuple[Agreement287g, ...]  # the later snapshot's rows of agreements new in it
+    ended: tuple[Agreement287g, ...]  # the earlier snapshot's rows of agreements absent later
+
+
+def agreement_key(agreement: Agreement287g) -> AgreementKey:
+    """What makes rows of two snapshots one agreement: state, agency name without regard to
+    case or spacing, and model."""
+    return (agreement.state, " ".join(agreement.agency_name.casefold().split()), agreement.model)
+
+
+def snapshot_label(agreement: Agreement287g) -> str:
+    """The snapshot's published label ("2025-05-23 pm"); its ISO date where none is known."""
+    return agreement.snapshot_label or agreement.snapshot.isoformat()
+
+
+def snapshots(agreements: Iterable[Agreement287g]) -> list[str]:
+    """The snapshot labels, oldest first (by date, then "am" before "pm")."""
+    dated = {snapshot_label(a): a.snapshot for a in agreements}
+    return sorted(dated, key=lambda label: (dated[label], label))
+
+
+def _one_snapshot(rows: list[Agreement287g], which: str) -> str:
+    labels = {snapshot_label(a) for a in rows}
+    if len(labels) > 1:
+        raise ValueError(f"the {which} rows come from {len(labels)} snapshots, not one")
+    return labels.pop() if labels else ""
+
+
+def snapshot_change(
+    earlier: Iterable[Agreement287g], later: Iterable[Agreement287g]
+) -> SnapshotChange:
+    """The agreements new in ``later`` and those of ``earlier`` absent from it, each the
+    rows of one snapshot, sorted by key (a key listed twice appears once)."""
+    before, after = list(earlier), list(later)
+    old = {agreement_key(a): a for a in before}
+    new = {agreement_key(a): a for a in after}
+    return SnapshotChange(
+        earlier=_one_snapshot(before, "earlier"),
+        later=_one_snapshot(after, "later"),
+        added=tuple(new[k] for k in sorted(new.keys() - old.keys())),
+        ended=tuple(old[k] for k in sorted(old.keys() - new.keys())),
+    )
+
+
+def changes_between_snapshots(agreements: Iterable[Agreement287g]) -> list[SnapshotChange]:
+    """The change from each snapshot to the next, oldest first."""
+    rows = list(agreements)
+    by_label: dict[str, list[Agreement287g]] = {}
+    for a in rows:
+        by_label.setdefault(snapshot_label(a), []).append(a)
+    order = snapshots(rows)
+    return [snapshot_change(by_label[a], by_label[b]) for a, b in pairwise(order)]

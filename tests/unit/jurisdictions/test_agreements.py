@@ -1,14 +1,24 @@
 from __future__ import annotations
 
 import csv
-from collections import Counter
+import itertools
+from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 from tests.conftest import SHARED_DATA
 
-from liaison.jurisdictions.agreements import COLUMNS, counts_by_model, read_agreements
+from liaison.jurisdictions.agreements import (
+    COLUMNS,
+    agreement_key,
+    changes_between_snapshots,
+    counts_by_model,
+    read_agreements,
+    snapshot_change,
+    snapshots,
+)
 from liaison.jurisdictions.errors import JurisdictionError, MalformedAgreementRow
 from liaison.jurisdictions.model import Agreement287g, AgreementModel
 
@@ -173,3 +183,87 @@ def test_an_empty_file_is_refused(tmp_path: Path) -> None:
 def test_a_header_only_file_has_no_agreements(tmp_path: Path) -> None:
     assert read_agreements(write(tmp_path, HEADER)) == []
     assert counts_by_model([]) == {}
+
+
+# ---- changes between snapshots ----
+
+
+def test_changes_between_snapshots_match_an_independent_diff(
+    published: list[Agreement287g],
+) -> None:
+    names = {
+        "Jail Enforcement Model": AgreementModel.JAIL_ENFORCEMENT,
+        "Task Force Model": AgreementModel.TASK_FORCE,
+        "Warrant Service Officer": AgreementModel.WARRANT_SERVICE_OFFICER,
+    }
+    with AGREEMENTS.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    # the file lists its snapshots oldest first; its state names map to USPS codes row by row
+    order = list(dict.fromkeys(row["date"] for row in rows))
+    usps = {row["state"]: a.state for row, a in zip(rows, published, strict=True)}
+    keys: defaultdict[str, set[tuple[str, str, AgreementModel]]] = defaultdict(set)
+    for row in rows:
+        agency = " ".join(row["agency"].lower().split())
+        keys[row["date"]].add((usps[row["state"]], agency, names[row["type"]]))
+
+    changes = changes_between_snapshots(published)
+    assert snapshots(published) == order
+    assert [(c.earlier, c.later) for c in changes] == list(itertools.pairwise(order))
+    assert len(changes) == 16
+    for c in changes:
+        assert {agreement_key(a) for a in c.added} == keys[c.later] - keys[c.earlier]
+        assert {agreement_key(a) for a in c.ended} == keys[c.earlier] - keys[c.later]
+        assert {a.snapshot_label for a in c.added} <= {c.later}
+        assert {a.snapshot_label for a in c.ended} <= {c.earlier}
+    summary = {(c.earlier, c.later): (len(c.added), len(c.ended)) for c in changes}
+    assert summary[("2025-05-23 am", "2025-05-23 pm")] == (1, 0)  # same day, am -> pm
+    assert summary[("2025-06-06 am", "2025-06-17 pm")] == (56, 0)
+    assert summary[("2025-06-20 am", "2025-06-23 am")] == (0, 0)
+    assert sum(added for added, _ in summary.values()) == 189
+    assert sum(ended for _, ended in summary.values()) == 7
+    [butler] = next(c for c in changes if c.later == "2025-06-06 am").ended
+    assert (butler.agency_name, butler.state, butler.model) == (
+        "butler county sheriff",
+        "PA",
+        AgreementModel.WARRANT_SERVICE_OFFICER,
+    )
+
+
+def test_a_corrected_spelling_reads_as_one_ended_and_one_new(
+    published: list[Agreement287g],
+) -> None:
+    first = next(c for c in changes_between_snapshots(published) if c.later == "2025-05-19 am")
+    assert [a.agency_name for a in first.ended] == ["indialantic police"]
+    assert "indiatlantic police" in {a.agency_name for a in first.added}
+
+
+def test_a_row_listed_twice_is_one_agreement(published: list[Agreement287g]) -> None:
+    snapshot = [a for a in published if a.snapshot_label == "2025-05-16 am"]
+    st_cloud = [a for a in snapshot if a.agency_name == "st cloud police"]
+    assert len(st_cloud) == 2  # listed twice, counted twice by counts_by_model
+    unchanged = snapshot_change(snapshot, snapshot)
+    assert (unchanged.added, unchanged.ended) == ((), ())
+    without = snapshot_change(snapshot, [a for a in snapshot if a not in st_cloud])
+    assert [a.agency_name for a in without.ended] == ["st cloud police"]
+
+
+def test_case_and_spacing_do_not_make_a_new_agreement() -> None:
+    a = Agreement287g(
+        agency_name="colbert county sheriff",
+        state="AL",
+        model=AgreementModel.JAIL_ENFORCEMENT,
+        signed_on=None,
+        snapshot=date(2025, 5, 16),
+        snapshot_label="2025-05-16 am",
+    )
+    b = replace(
+        a, agency_name=" Colbert  County Sheriff", snapshot=date(2025, 5, 19), snapshot_label=""
+    )
+    other_model = replace(b, model=AgreementModel.WARRANT_SERVICE_OFFICER)
+    change = snapshot_change([a], [b, other_model])
+    assert (change.earlier, change.later) == ("2025-05-16 am", "2025-05-19")
+    assert change.added == (other_model,)
+    assert change.ended == ()
+    with pytest.raises(ValueError, match="2 snapshots"):
+        snapshot_change([a, b], [b])
+    assert snapshot_change([], []).added == ()

@@ -37,6 +37,13 @@ from liaison.bookings.model import BookingState, Charge, Identification, Respons
 from liaison.detainers.model import DetainerState, ProbableCause, Transition
 from liaison.identity.model import CitizenshipRuling, ImmigrationEvent, PersonName
 from liaison.jurisdictions.model import AgreementModel, JurisdictionKind, PolicyKind
+from liaison.operations.model import (
+    AssistanceAnswer,
+    CustodyEventKind,
+    DeclarationKind,
+    DelegatedFunction,
+    Metric,
+)
 from liaison.screening.model import (
     CaseEvent,
     CaseOutcome,
@@ -56,12 +63,22 @@ __all__ = [
     "audit_entries",
     "booking_fingerprints",
     "bookings",
+    "custody_events",
+    "declaration_answers",
+    "declaration_extensions",
+    "declaration_requests",
+    "declarations",
+    "deployment_destinations",
+    "deployments",
     "detainer_policies",
     "detainers",
+    "detention_facilities",
     "identities",
     "jobs",
     "jurisdictions",
     "metadata",
+    "operation_targets",
+    "recorded_agreements",
     "screening_campaign_chunks",
     "screening_campaigns",
     "screening_cases",
@@ -123,6 +140,7 @@ bookings = Table(
     UniqueConstraint("tcn"),
     Index(None, "ori", "submitted_at"),
     Index(None, "state", "submitted_at"),
+    Index(None, "ori", "arrested_at"),  # arrests per agency and period (operation targets)
 )
 
 booking_fingerprints = Table(
@@ -383,4 +401,149 @@ screening_campaign_chunks = Table(
     Column("people", Integer, nullable=False),
     Column("hits", Integer, nullable=False),
     Column("new_cases", Integer, nullable=False),
+)
+
+
+# -- operations ------------------------------------------------------------------------------
+# A declaration's extensions, requests and answers are child rows numbered from 0 in the order
+# added: ``position`` is part of the key, so two units of work that append to one declaration
+# at once cannot both take the same place (the second gets ``DuplicateKey``, not a silent
+# reordering). A deployment's destinations keep the order given the same way.
+
+declarations = Table(
+    "declarations",
+    metadata,
+    Column("declaration_id", Text, primary_key=True),
+    Column("kind", EnumText(DeclarationKind), nullable=False),
+    Column("authority", Text, nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("effective_at", UTCDateTime, nullable=False),
+    Column("states", JsonValue(tuple[str, ...]), nullable=False),  # state FIPS codes, sorted
+    Column("title", Text, nullable=False),
+)
+
+
+def _declaration_child(name: str, *columns: Column[Any]) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column(
+            "declaration_id",
+            Text,
+            ForeignKey("declarations.declaration_id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        *columns,
+    )
+
+
+declaration_extensions = _declaration_child(
+    "declaration_extensions",
+    Column("extended_at", UTCDateTime, nullable=False),
+    Column("extended_by", Text, nullable=False),
+    Column("authority", Text, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("days", Integer),
+)
+
+declaration_requests = _declaration_child(
+    "declaration_requests",
+    Column("state_fips", Text, nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("request", Text, nullable=False),
+)
+
+declaration_answers = _declaration_child(
+    "declaration_answers",
+    Column("state_fips", Text, nullable=False),
+    Column("answer", EnumText(AssistanceAnswer), nullable=False),
+    Column("answered_on", Date, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+# 287(g) agreements as the program records them (the published list is ``agreements_287g``).
+recorded_agreements = Table(
+    "recorded_agreements",
+    metadata,
+    Column("agreement_id", Text, primary_key=True),
+    Column("agency_name", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("model", EnumText(AgreementModel), nullable=False),
+    Column("signed_on", Date),
+    Column("expires_on", Date),
+    Column("terminated_on", Date),
+    Column("trained_officers", Integer),
+    Column("delegated_functions", JsonValue(tuple[DelegatedFunction, ...]), nullable=False),
+    Column("ori", Text, nullable=False),
+)
+
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("deployment_id", Text, primary_key=True),
+    Column("agency", Text, nullable=False),
+    Column("agency_key", Text, nullable=False),  # ``agency.casefold()``: compared without case
+    Column("unit", Text, nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("mission", Text, nullable=False),
+    Index(None, "agency_key"),
+)
+
+deployment_destinations = Table(
+    "deployment_destinations",
+    metadata,
+    Column(
+        "deployment_id",
+        Text,
+        ForeignKey("deployments.deployment_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("jurisdiction_fips", Text, nullable=False),
+    Column("headcount", Integer, nullable=False),
+    UniqueConstraint("deployment_id", "jurisdiction_fips"),  # a place once per deployment
+)
+
+operation_targets = Table(
+    "operation_targets",
+    metadata,
+    Column("target_id", Text, primary_key=True),
+    Column("metric", EnumText(Metric), nullable=False),
+    Column("jurisdictions", JsonValue(tuple[str, ...]), nullable=False),  # FIPS codes, sorted
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("baseline_start", Date, nullable=False),
+    Column("baseline_end", Date, nullable=False),
+    Column("goal_percent", Float, nullable=False),
+    Column("title", Text, nullable=False),
+)
+
+detention_facilities = Table(
+    "detention_facilities",
+    metadata,
+    Column("facility_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("jurisdiction_fips", Text, nullable=False),
+    Column("beds", Integer, nullable=False),
+)
+
+# ``event_id`` numbers the events in the order added, which orders the events of one day.
+custody_events = Table(
+    "custody_events",
+    metadata,
+    Column("event_id", BigId, primary_key=True, autoincrement=True),
+    Column(
+        "facility_id",
+        Text,
+        ForeignKey("detention_facilities.facility_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("kind", EnumText(CustodyEventKind), nullable=False),
+    Column("on", Date, nullable=False),
+    Column("people", Integer, nullable=False),
+    Column("reference", Text, nullable=False),  # e.g. "detainer:D-123"; "" when none
+    Index(None, "facility_id", "on", "event_id"),
+    Index(None, "reference"),
 )

@@ -17,6 +17,14 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from liaison.adapters.store.errors import StoreError, translated
+from liaison.adapters.store.operations import (
+    SqlAgreementRepository,
+    SqlDeclarationRepository,
+    SqlDeploymentRepository,
+    SqlFacilityRepository,
+    SqlOperationsFacts,
+    SqlTargetRepository,
+)
 from liaison.adapters.store.orm import start_mappers
 from liaison.adapters.store.queue import SqlJobQueue
 from liaison.adapters.store.reports import SqlReportQueries
@@ -41,6 +49,7 @@ if TYPE_CHECKING:
     from liaison.detainers.ports import DetainersUnitOfWork
     from liaison.identity.ports import IdentityUnitOfWork
     from liaison.jurisdictions.ports import JurisdictionsUnitOfWork
+    from liaison.operations.ports import OperationsUnitOfWork
     from liaison.reporting.ports import ReportingUnitOfWork
     from liaison.screening.ports import ScreeningUnitOfWork
 
@@ -106,6 +115,12 @@ class _Open:
     watchlist: SqlWatchlistRepository
     screening_cases: SqlCaseRepository
     campaigns: SqlCampaignRepository
+    declarations: SqlDeclarationRepository
+    agreements: SqlAgreementRepository
+    deployments: SqlDeploymentRepository
+    targets: SqlTargetRepository
+    facilities: SqlFacilityRepository
+    facts: SqlOperationsFacts
 
 
 class SqlUnitOfWork:
@@ -135,6 +150,12 @@ class SqlUnitOfWork:
             watchlist=SqlWatchlistRepository(session),
             screening_cases=SqlCaseRepository(session),
             campaigns=SqlCampaignRepository(session),
+            declarations=SqlDeclarationRepository(session),
+            agreements=SqlAgreementRepository(session),
+            deployments=SqlDeploymentRepository(session),
+            targets=SqlTargetRepository(session),
+            facilities=SqlFacilityRepository(session),
+            facts=SqlOperationsFacts(session),
         )
         return self
 
@@ -206,6 +227,31 @@ class SqlUnitOfWork:
     def campaigns(self) -> SqlCampaignRepository:
         return self._open().campaigns
 
+    @property
+    def declarations(self) -> SqlDeclarationRepository:
+        return self._open().declarations
+
+    @property
+    def agreements(self) -> SqlAgreementRepository:
+        """Recorded 287(g) agreements (the published list is ``jurisdictions.agreements``)."""
+        return self._open().agreements
+
+    @property
+    def deployments(self) -> SqlDeploymentRepository:
+        return self._open().deployments
+
+    @property
+    def targets(self) -> SqlTargetRepository:
+        return self._open().targets
+
+    @property
+    def facilities(self) -> SqlFacilityRepository:
+        return self._open().facilities
+
+    @property
+    def facts(self) -> SqlOperationsFacts:
+        return self._open().facts
+
     def _open(self) -> _Open:
         if self._current is None:
             raise StoreError("the unit of work is not open: use it as `with uow: ...`")
@@ -224,4 +270,6 @@ if TYPE_CHECKING:
         accounts: AccountsUnitOfWork = uow
         reporting: ReportingUnitOfWork = uow
         screening: ScreeningUnitOfWork = uow
+        operations: OperationsUnitOfWork = uow
         del identity, bookings, detainers, jurisdictions, audit, accounts, reporting, screening
+        del operations

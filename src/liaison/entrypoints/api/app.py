@@ -11,6 +11,7 @@ from liaison.entrypoints.api.routes import (
     bookings,
     detainers,
     jurisdictions,
+    operations,
     oversight,
     screening,
 )
@@ -28,7 +29,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.liaison = container
     app.add_exception_handler(LiaisonError, liaison_error_handler)
-    for module in (access, bookings, detainers, jurisdictions, oversight, screening):
+    for module in (access, bookings, detainers, jurisdictions, operations, oversight, screening):
         app.include_router(module.router)
 
     @app.get("/health", tags=["ops"])

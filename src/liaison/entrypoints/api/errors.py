@@ -18,6 +18,7 @@ from liaison.detainers import errors as detainers
 from liaison.errors import LiaisonError
 from liaison.identity import errors as identity
 from liaison.jurisdictions import errors as jurisdictions
+from liaison.operations import errors as operations
 from liaison.screening import errors as screening
 
 __all__ = ["STATUS", "liaison_error_handler", "status_of"]
@@ -55,11 +56,17 @@ STATUS: dict[type[LiaisonError], int] = {
     # the engine is not there: the server's fault, not the caller's
     biometrics.GalleryError: 503,
     biometrics.ExtractionError: 422,  # an image with no usable fingerprint on it
-    # store
+    # screening
     screening.ScreeningError: 422,
     screening.UnknownCase: 404,
     screening.UnknownListVersion: 409,  # nothing published yet: publish a list first
     screening.CaseTransitionForbidden: 409,
+    # operations: what cannot be declared, extended, deployed, ... as asked is bad input
+    operations.OperationsError: 422,
+    operations.OverlappingDeployment: 422,  # the request is at odds with a deployment on record
+    operations.UnknownRecord: 404,
+    operations.DuplicateRecord: 409,  # another record, with different contents, under that id
+    # store
     store.DuplicateKey: 409,
     store.ConcurrentUpdate: 409,  # someone else changed it first: reload and try again
     store.StoreError: 503,

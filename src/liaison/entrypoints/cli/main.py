@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from liaison.entrypoints.cli import bench, biometrics, demo, screening, spine
+from liaison.entrypoints.cli import bench, biometrics, demo, operations, screening, spine
 
 __all__ = ["app"]
 
@@ -26,6 +26,7 @@ app.add_typer(spine.audit_app, name="audit")
 app.add_typer(spine.bookings_app, name="bookings")
 app.add_typer(spine.detainers_app, name="detainers")
 app.add_typer(screening.app, name="screening")
+app.add_typer(operations.app, name="operations")
 
 
 if __name__ == "__main__":
