@@ -181,3 +181,32 @@ def test_liaison_serve_opens_the_data_directory(
     listed = served.get("/detainers", headers=headers, params={"limit": 1000})
     assert listed.status_code == 200, listed.text
     assert len(listed.json()) == summary["detainers_lodged"]
+    # the operations progress the report shows is what the API computes from the same cases
+    for target_id, shown in summary["operations"]["targets"].items():
+        progress = served.get(
+            f"/operations/targets/{target_id}/progress",
+            headers=headers,
+            params={"as_of": shown["window"][1]},
+        )
+        assert progress.status_code == 200, progress.text
+        body = progress.json()
+        assert (body["baseline"], body["current"], body["status"]) == (
+            shown["baseline"],
+            shown["current"],
+            shown["status"],
+        )
+
+
+def test_the_month_s_operations_are_recorded_and_measured(
+    runs: tuple[Path, dict[str, Any], dict[str, Any]],
+) -> None:
+    _, summary, again = runs
+    ops = summary["operations"]
+    assert ops == again["operations"]  # the same seed, the same operations figures
+    assert ops["declaration"]["states_in_scope"] == 50
+    assert ops["declaration"]["in_force_on"]["2025-07-07"] == 1  # effective three days before
+    assert ops["refused_deployments"]  # the overlapping assignment of one unit is refused
+    assert set(ops["targets"]) == {"T-ARRESTS", "T-LODGED"}
+    arrests = ops["targets"]["T-ARRESTS"]
+    assert 0 <= arrests["baseline"] + arrests["current"] <= summary["bookings"]
+    assert ops["transfers_recorded"] == summary["detainer_outcomes"].get("transferred", 0)

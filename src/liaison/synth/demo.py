@@ -2,8 +2,9 @@
 
 ``build_world`` enrolls the people's fingers into the gallery and calibrates the engine's
 thresholds, loads the identity repository, and stores the places, jails, policies, 287(g)
-agreements and users. ``run_month`` plays the month through the services and returns the
-summary. Both work on one data directory, which ``liaison serve --data-dir`` then opens.
+agreements and users. ``run_month`` records the month's operations (``synth.operations``),
+plays the month through the services and returns the summary, operations progress included.
+Both work on one data directory, which ``liaison serve --data-dir`` then opens.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from liaison.bootstrap import Container, open_gallery, open_identifier
 from liaison.identity import services as identity_services
 from liaison.synth.figures import summarize
 from liaison.synth.month import MonthLog, SimClock, plan_bookings, simulate
+from liaison.synth.operations import install_operations, operations_figures, plan_operations
 from liaison.synth.population import Category, make_person
 from liaison.synth.world import USERS, WorldPlan, install_world, plan_world
 
@@ -171,6 +173,12 @@ def run_month(
 ) -> DemoRun:
     """Plan and play the month, then compute the summary (``run.summary``)."""
     options = run.options
+    with run.timed("operations"):
+        # declared, deployed and targeted on the eve of the month, as a program manager would
+        operations = plan_operations(
+            run.world, start=options.start, days=options.days, seed=options.seed
+        )
+        installed = install_operations(c, operations, at=clock.now)
     with run.timed("engine"):
         c.search()  # load the index before the month's clock starts
     with run.timed("bookings"):
@@ -198,4 +206,7 @@ def run_month(
             at=clock.now,
         )
         run.summary["stored"] = dict(sorted(run.stored.items()))
+        run.summary["operations"] = operations_figures(
+            c, operations, installed=installed, at=clock.now
+        )
     return run

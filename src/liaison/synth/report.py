@@ -6,14 +6,14 @@ so the same seed gives the same report, byte for byte: no timings, no dates of t
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from liaison.synth.charts import img, png, rows
 from liaison.synth.figures import MONTH_ROWS
+from liaison.synth.report_operations import OPERATIONS_CHARTS, operations_section
 from liaison.synth.world import POLICY_SHARES, STATE_OVERLAYS
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ CHARTS = (
     "identification-accuracy",
     "safeguards",
     "bookings-by-day",
+    *OPERATIONS_CHARTS,
 )
 
 _STYLE = """
@@ -38,12 +39,6 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .zero { color: #0a7a2f; font-weight: bold; } .note { color: #555; font-size: 0.9rem; }
 img { max-width: 100%; }
 """
-
-
-def _png(figure: Any) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
-    return base64.b64encode(buffer.getvalue()).decode()
 
 
 def _bar_chart(
@@ -82,7 +77,7 @@ def _bar_chart(
             (axes.set_xlabel if horizontal else axes.set_ylabel)("%")
         for spine in ("top", "right"):
             axes.spines[spine].set_visible(False)
-        return _png(figure)
+        return png(figure)
     finally:
         plt.close(figure)
 
@@ -106,24 +101,9 @@ def _stacked_days(days: Sequence[dict[str, Any]]) -> str:
         axes.tick_params(axis="x", labelrotation=60, labelsize=7)
         for spine in ("top", "right"):
             axes.spines[spine].set_visible(False)
-        return _png(figure)
+        return png(figure)
     finally:
         plt.close(figure)
-
-
-def _rows(rows: Sequence[tuple[str, object]]) -> str:
-    cells = []
-    for name, value in rows:
-        shown = f"{value:,}" if isinstance(value, int) else html.escape(str(value))
-        cells.append(f"<tr><td>{html.escape(name)}</td><td class='n'>{shown}</td></tr>")
-    return "<table>" + "".join(cells) + "</table>"
-
-
-def _img(name: str, data: str, alt: str) -> str:
-    return (
-        f"<figure id='chart-{name}'><img alt='{html.escape(alt)}' "
-        f"src='data:image/png;base64,{data}'></figure>"
-    )
 
 
 def render_report(run: DemoRun) -> str:
@@ -218,17 +198,17 @@ def render_report(run: DemoRun) -> str:
         "the seed, and accuracy and safeguard figures are measured against the generator's "
         "ground truth.</p>",
         "<h2>The month</h2>",
-        _rows([(label, s[key]) for label, key in MONTH_ROWS]),
-        _img("bookings-by-day", charts["bookings-by-day"], "bookings a day"),
+        rows([(label, s[key]) for label, key in MONTH_ROWS]),
+        img("bookings-by-day", charts["bookings-by-day"], "bookings a day"),
         "<h2>Declined detainers by jurisdiction</h2>",
-        _img("declined-by-jurisdiction", charts["declined-by-jurisdiction"], "declined"),
+        img("declined-by-jurisdiction", charts["declined-by-jurisdiction"], "declined"),
         "<h2>Detainer outcomes</h2>",
-        _img("detainer-outcomes", charts["detainer-outcomes"], "outcomes"),
+        img("detainer-outcomes", charts["detainer-outcomes"], "outcomes"),
         "<h2>Identification accuracy</h2>",
         "<p class='note'>True match rate: bookings of enrolled people whose search said "
         "<em>match</em> with the right person first. False match rate: bookings of people "
         "never enrolled whose search said <em>match</em>.</p>",
-        _rows(
+        rows(
             [
                 ("bookings of enrolled people", ident["enrolled_bookings"]),
                 ("bookings of people never enrolled", ident["never_enrolled_bookings"]),
@@ -240,10 +220,10 @@ def render_report(run: DemoRun) -> str:
                 ("matched to the wrong identity", ident["matched_to_wrong_identity"]),
             ]
         ),
-        _img("identification-accuracy", charts["identification-accuracy"], "accuracy"),
+        img("identification-accuracy", charts["identification-accuracy"], "accuracy"),
         "<h2>Safeguards</h2>",
         f"<p>Detainers on U.S. citizens: <span class='zero'>{zero}</span></p>",
-        _rows(
+        rows(
             [
                 ("U.S. citizens booked", safe["us_citizens_booked"]),
                 ("U.S. citizens matched to a record", safe["us_citizens_matched"]),
@@ -260,9 +240,10 @@ def render_report(run: DemoRun) -> str:
                 ("detainers on misidentified people", s["detainers_on_misidentified_people"]),
             ]
         ),
-        _img("safeguards", charts["safeguards"], "safeguards"),
+        img("safeguards", charts["safeguards"], "safeguards"),
+        *operations_section(s["operations"], o.start),  # type: ignore[arg-type]
         "<h2>Calibration and assumptions</h2>",
-        _rows(
+        rows(
             [
                 ("detainers a week, this world", cal["world_detainers_per_week"]),
                 ("detainers a week, nation (early 2017)", cal["national_detainers_per_week"]),

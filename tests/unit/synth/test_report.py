@@ -44,6 +44,67 @@ def _summary() -> dict[str, Any]:
             "holds_lapsed_at_48_hours": 0,
             "detainers_on_us_citizens": 0,
         },
+        "operations": {
+            "declaration": {
+                "id": "MI-1",
+                "kind": "mass_influx",
+                "authority": "INA 103(a)(10); 28 CFR 65.83",
+                "effective_at": "2025-07-04T19:00:00+00:00",
+                "expires_at": "2025-09-02T19:00:00+00:00",
+                "states_in_scope": 50,
+                "answers": {"accepted": 39, "declined": 6, "no_answer": 5},
+                "in_force_on": {"2025-07-03": 0, "2025-07-07": 1},
+            },
+            "agreements_287g": {
+                "2025-05-16 am jail_enforcement": 91,
+                "2025-05-16 am task_force": 275,
+                "2025-07-03 pm jail_enforcement": 113,
+            },
+            "deployments": [
+                {
+                    "deployment_id": "DEP-3",
+                    "agency": "CBP",
+                    "unit": "BORTAC",
+                    "city": "Chicago city",
+                    "headcount": 100,
+                    "start": "2025-07-08",
+                    "end": "2025-07-09",
+                    "mission": "tactical support",
+                }
+            ],
+            "refused_deployments": ["deployment 'DEP-9': CBP BORTAC is already deployed"],
+            "headcount_by_day": {"2025-07-07": {}, "2025-07-08": {"Chicago city": 100}},
+            "targets": {
+                "T-ARRESTS": {
+                    "title": "+35% arrests",
+                    "metric": "arrests",
+                    "jurisdictions": ["17031"],
+                    "window": ["2025-07-08", "2025-07-09"],
+                    "baseline_window": ["2025-07-07", "2025-07-07"],
+                    "goal_percent": 35.0,
+                    "status": "met",
+                    "baseline": 2,
+                    "current": 6,
+                    "goal": 5.4,
+                    "change_percent": 50.0,
+                }
+            },
+            "transfers_recorded": 3,
+            "transfers_unrouted": 0,
+            "occupancy_by_day": {"FAC-IL": [0, 1, 3]},
+            "beds": {"FAC-IL": 2},
+            "capacity": [
+                {
+                    "facility": "FAC-IL",
+                    "beds": 2,
+                    "occupancy": 3,
+                    "net_daily_intake": 1.0,
+                    "full_on": "2025-07-09",
+                    "horizon": "2025-09-07",
+                    "beds_short_at_horizon": 61,
+                }
+            ],
+        },
         "calibration": {
             "world_detainers_per_week": 14.0,
             "national_detainers_per_week": 3000,
@@ -68,4 +129,8 @@ def test_the_report_inlines_every_chart_and_is_reproducible() -> None:
     assert all(f"id='chart-{name}'" in page for name in CHARTS)
     assert "San Francisco Sheriff" in page  # the world's jails are listed
     assert "Detainers on U.S. citizens: <span class='zero'>0</span>" in page
+    assert "Operations" in page
+    assert "BORTAC is already deployed" in page
+    assert "+35% arrests" in page
+    assert "+50.0%" in page
     assert render_report(run) == page

@@ -229,10 +229,41 @@ def _print(run: DemoRun, data_dir: Path) -> None:
             ],
         )
     )
+    _print_operations(s["operations"])
     timings = ", ".join(f"{k} {v:.0f} s" for k, v in run.timings.items())
     out.print(f"timings: {timings}")
     out.print(
         f"report: {data_dir / 'report.html'} · summary: {data_dir / MARKER} · "
         f"users: {data_dir / 'demo-credentials.json'} · "
         f"then: liaison serve --data-dir {data_dir}"
+    )
+
+
+def _print_operations(ops: object) -> None:
+    assert isinstance(ops, dict)
+    table = Table(title="Operation targets, counted from the month's cases", title_justify="left")
+    for col in ("target", "baseline", "count", "goal", "change a day", "status"):
+        table.add_column(col, justify="left" if col in ("target", "status") else "right")
+    for t in ops["targets"].values():
+        change = "n/a" if t["change_percent"] is None else f"{t['change_percent']:+.1f}%"
+        table.add_row(
+            t["title"], str(t["baseline"]), str(t["current"]), f"{t['goal']:g}", change, t["status"]
+        )
+    out.print(table)
+    declaration = ops["declaration"]
+    out.print(
+        _table(
+            "Operations",
+            [
+                ("declaration expires", declaration["expires_at"]),
+                *((f"states: {k}", v) for k, v in declaration["answers"].items()),
+                ("deployments", len(ops["deployments"])),
+                ("deployments refused as overlapping", len(ops["refused_deployments"])),
+                ("transfers into custody (intakes)", ops["transfers_recorded"]),
+                (
+                    "facilities projected full within the horizon",
+                    sum(1 for c in ops["capacity"] if c["full_on"]),
+                ),
+            ],
+        )
     )
