@@ -15,7 +15,14 @@ from datetime import date
 from liaison.screening.comparators import BLOCKING_RULES
 from liaison.screening.names import fold, sound, tokens
 
-__all__ = ["SOUND_KEY", "name_codes", "name_sounds", "sound_key", "subject_keys"]
+__all__ = [
+    "SOUND_KEY",
+    "document_number",
+    "name_codes",
+    "name_sounds",
+    "sound_key",
+    "subject_keys",
+]
 
 # The prefix of the keys that count how many entries have a name that sounds the same (for
 # the name-rarity comparator). Not a blocking rule: an encounter never looks candidates up
@@ -38,13 +45,14 @@ def sound_key(sounds: str) -> str:
     return f"{SOUND_KEY}:{sounds}"
 
 
-def _document(number: str) -> str:
+def document_number(number: str) -> str:
+    """A document number as compared: upper-case letters and digits only."""
     return "".join(ch for ch in number.upper() if "A" <= ch <= "Z" or "0" <= ch <= "9")
 
 
 def subject_keys(names: Sequence[str], dob: date | None, documents: Sequence[str]) -> list[str]:
     """Every blocking key of a person with these names, date of birth and document numbers."""
-    doc_first = next((d for d in (_document(n) for n in documents) if d), None)
+    doc_first = next((d for d in (document_number(n) for n in documents) if d), None)
     keys: set[str] = set()
     for name in names:
         phons = name_codes(name)

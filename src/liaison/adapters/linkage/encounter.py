@@ -1,8 +1,10 @@
 """Blocking keys and the scoring of one encounter, on an in-process DuckDB.
 
-The same preparation (``prepare``) and the same comparator table as campaigns: each
-comparator's levels become one SQL ``CASE`` over the (person name, entry name) pairs, so an
-encounter scores exactly as the batch would. Blocking rules become strings
+The same comparator table as campaigns: each comparator's levels become one SQL ``CASE`` over
+the (person name, entry name) pairs, so an encounter scores exactly as the batch would. The
+person and the candidates are prepared in Python (``screening.prepared``, the same rules as
+the SQL preparation, tested row for row): a few dozen names are quicker prepared in process
+than in a round of SQL statements. Blocking rules become strings
 (``rule name:value|value``) that the store indexes for each entry and an encounter looks up.
 """
 
@@ -15,9 +17,6 @@ import duckdb
 import pyarrow as pa
 
 from liaison.adapters.linkage.prepare import (
-    explode_docket,
-    explode_watchlist,
-    prepare_names,
     prepare_watchlist,
 )
 from liaison.screening.comparators import (
@@ -29,8 +28,9 @@ from liaison.screening.comparators import (
 )
 from liaison.screening.keys import SOUND_KEY, name_sounds, subject_keys
 from liaison.screening.model import Feature, Score, Subject, WatchlistEntry
+from liaison.screening.prepared import PreparedName, prepare_entry, prepare_subject
 
-__all__ = ["DuckDBScreening", "entries_table", "subject_table"]
+__all__ = ["DuckDBScreening", "entries_table"]
 
 
 def entries_table(entries: Sequence[WatchlistEntry]) -> pa.Table:
@@ -54,22 +54,6 @@ def entries_table(entries: Sequence[WatchlistEntry]) -> pa.Table:
 _SELF = "\x00person"
 
 
-def subject_table(subject: Subject, *, person_id: str | None = None) -> pa.Table:
-    """One person in the docket's columnar form."""
-    return pa.table(
-        {
-            "person_id": pa.array([person_id or subject.subject_id], pa.string()),
-            "name": pa.array([subject.names[0] if subject.names else ""], pa.string()),
-            "aliases": pa.array([list(subject.names[1:])], pa.list_(pa.string())),
-            "dob": pa.array([subject.dob], pa.date32()),
-            "nationality": pa.array([subject.nationality or None], pa.string()),
-            "doc_number": pa.array(
-                [subject.documents[0].number if subject.documents else None], pa.string()
-            ),
-        }
-    )
-
-
 def _keys_sql(table: str, *, list_side: bool) -> str:
     parts = []
     for rule in BLOCKING_RULES:
@@ -88,6 +72,32 @@ def _keys_sql(table: str, *, list_side: bool) -> str:
             f"SELECT '{SOUND_KEY}:' || name_phon AS key, rec_id FROM {table} WHERE name_phon <> ''"
         )
     return " UNION ".join(parts)
+
+
+def _prepared_table(rows: Sequence[PreparedName], name_freq: Sequence[float | None]) -> pa.Table:
+    """Prepared names as a table of ``PREPARED_COLUMNS`` (``rec_id`` and ``name`` too)."""
+    columns: dict[str, pa.Array] = {
+        "rec_id": pa.array([r.rec_id for r in rows], pa.string()),
+        "name": pa.array([r.name for r in rows], pa.string()),
+    }
+    for column in PREPARED_COLUMNS:
+        if column == "name_freq":
+            columns[column] = pa.array(list(name_freq), pa.float64())
+        else:
+            columns[column] = pa.array(
+                [getattr(r, column) for r in rows], _ARROW_TYPES.get(column, pa.string())
+            )
+    return pa.table(columns)
+
+
+_ARROW_TYPES = {
+    "phons": pa.list_(pa.string()),
+    "nats": pa.list_(pa.string()),
+    "docs": pa.list_(pa.string()),
+    "dob_y": pa.int64(),
+    "dob_m": pa.int64(),
+    "dob_d": pa.int64(),
+}
 
 
 class DuckDBScreening:
@@ -133,48 +143,26 @@ class DuckDBScreening:
     ) -> list[Score]:
         if not entries:
             return []
-        frequency = pa.table(
-            {
-                "name_phon": pa.array(list(name_frequency), pa.string()),
-                "name_freq": pa.array(list(name_frequency.values()), pa.float64()),
-            }
-        )
+        person = prepare_subject(subject, rec_id=_SELF)
+        listed = [row for entry in entries for row in prepare_entry(entry)]
+        frequency = [name_frequency.get(p.name_phon) for p in person]
         pairs = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in PREPARED_COLUMNS)
         levels = ", ".join(f'{c.case_sql()} AS "{c.name}"' for c in COMPARATORS)
         con = self._con()
-        con.register("subject_arrow", subject_table(subject, person_id=_SELF))
-        con.register("entries_arrow", entries_table(entries))
-        con.register("frequency_arrow", frequency)
+        con.register("person_arrow", _prepared_table(person, frequency))
+        con.register("entries_arrow", _prepared_table(listed, [None] * len(listed)))
         try:
-            # both sides prepared in one pass: one round of statements, not two
-            explode_docket(con, "subject_arrow", check=False)
-            explode_watchlist(con, "entries_arrow")
-            prepare_names(
-                con,
-                "(SELECT * FROM _names_d UNION ALL SELECT * FROM _names_w)",
-                "pair_names",
-                materialize=False,
-            )
             rows = con.execute(
                 f"""
-                WITH l AS (
-                         SELECT p.*, f.name_freq FROM pair_names AS p
-                         LEFT JOIN frequency_arrow AS f USING (name_phon)
-                         WHERE rec_id = '{_SELF}'
-                     ),
-                     r AS (
-                         SELECT *, NULL::DOUBLE AS name_freq FROM pair_names
-                         WHERE rec_id <> '{_SELF}'
-                     ),
-                     pairs AS (
-                         SELECT r.rec_id AS entry_id, r.name AS entry_name, {pairs}
-                         FROM l CROSS JOIN r
-                     )
+                WITH pairs AS (
+                    SELECT r.rec_id AS entry_id, r.name AS entry_name, {pairs}
+                    FROM person_arrow AS l CROSS JOIN entries_arrow AS r
+                )
                 SELECT entry_id, entry_name, {levels} FROM pairs ORDER BY entry_id, entry_name
                 """
             ).fetchall()
         finally:
-            for view in ("subject_arrow", "entries_arrow", "frequency_arrow"):
+            for view in ("person_arrow", "entries_arrow"):
                 con.unregister(view)
         best: dict[str, Score] = {}
         for entry_id, entry_name, *found in rows:

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -14,10 +15,12 @@ import pytest
 from liaison.adapters.linkage.campaign import SplinkCampaign, splink_settings
 from liaison.adapters.linkage.encounter import DuckDBScreening, entries_table
 from liaison.adapters.linkage.files import read_watchlist
-from liaison.screening.comparators import per_million
+from liaison.adapters.linkage.prepare import prepare_docket, prepare_watchlist
+from liaison.screening.comparators import PREPARED_COLUMNS, per_million
 from liaison.screening.errors import InvalidDocket, InvalidWatchlistEntry
 from liaison.screening.keys import sound_key
 from liaison.screening.model import Document, Subject, SubjectKind
+from liaison.screening.prepared import PreparedName, prepare_entry, prepare_subject
 from liaison.synth import screening as world
 
 ENGINE = DuckDBScreening()
@@ -184,3 +187,62 @@ def test_a_persons_keys_in_python_are_the_keys_sql_gives(small_world: Path) -> N
             documents,
         )
         assert set(ENGINE.of_subject(alone)) == in_sql.get(p["person_id"], set()), p["name"]
+
+
+def _sql_rows(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[object, ...]]:
+    columns = ", ".join(f'"{c}"' for c in COMPARED)
+    return [
+        tuple(tuple(v) if isinstance(v, list) else v for v in row)
+        for row in con.execute(
+            f"SELECT rec_id, name, {columns} FROM {table} ORDER BY uid"
+        ).fetchall()
+    ]
+
+
+def _py_rows(rows: list[PreparedName]) -> list[tuple[object, ...]]:
+    return [(r.rec_id, r.name, *(getattr(r, c) for c in COMPARED)) for r in rows]
+
+
+def test_python_prepares_every_name_as_the_sql_does(small_world: Path) -> None:
+    """Encounters prepare in Python, campaigns in SQL: the rows must be the same, or a pair
+    would score differently at booking time than in a re-screening campaign."""
+    entries = list(read_watchlist(small_world / "watchlist.parquet"))
+    docket = pq.read_table(small_world / "supervised.parquet").to_pylist()
+    with duckdb.connect() as con:
+        for view, file in (("d", "supervised"), ("w", "watchlist")):
+            path = str(small_world / f"{file}.parquet")
+            con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet('{path}')")
+        prepare_docket(con, "d", "dn")
+        prepare_watchlist(con, "w", "wn")
+        sql_docket, sql_list = _sql_rows(con, "dn"), _sql_rows(con, "wn")
+    python_docket = [
+        row
+        for p in sorted(docket, key=lambda p: str(p["person_id"]))
+        for row in _py_rows(
+            prepare_subject(
+                Subject(
+                    SubjectKind.SUPERVISED,
+                    p["person_id"],
+                    (p["name"], *p["aliases"]),
+                    p["dob"],
+                    p["nationality"],
+                    (Document(p["doc_number"]),) if p["doc_number"] else (),
+                )
+            )
+        )
+    ]
+    python_list = [
+        row for e in sorted(entries, key=lambda e: e.entry_id) for row in _py_rows(prepare_entry(e))
+    ]
+    # uid order is rec_id '#' position: sort both sides the same way, names in order
+    assert sorted(python_docket, key=_by_record) == sorted(sql_docket, key=_by_record)
+    assert sorted(python_list, key=_by_record) == sorted(sql_list, key=_by_record)
+    scripts = {ch for row in python_list for ch in str(row[1]) if ord(ch) > 0x2FF}
+    assert scripts  # Cyrillic, Chinese or accented names were among them
+
+
+def _by_record(row: tuple[object, ...]) -> tuple[str, str]:
+    return str(row[0]), str(row[1])
+
+
+COMPARED = tuple(c for c in PREPARED_COLUMNS if c != "name_freq")
