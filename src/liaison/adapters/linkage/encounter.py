@@ -116,6 +116,35 @@ class DuckDBScreening:
             self._local.con = con
         return con
 
+    def _scoring_con(self) -> duckdb.DuckDBPyConnection:
+        """The thread's connection, with two tables the person's and the candidates' names go
+        into and the scoring query prepared over them once: planning that query (one CASE
+        per comparator) cost more than running it."""
+        con = self._con()
+        if not getattr(self._local, "prepared", False):
+            con.register("empty_arrow", _prepared_table([], []))
+            try:
+                con.execute(
+                    "CREATE TEMP TABLE enc_person AS SELECT * FROM empty_arrow;"
+                    "CREATE TEMP TABLE enc_entries AS SELECT * FROM empty_arrow;"
+                )
+            finally:
+                con.unregister("empty_arrow")
+            pairs = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in PREPARED_COLUMNS)
+            levels = ", ".join(f'{c.case_sql()} AS "{c.name}"' for c in COMPARATORS)
+            con.execute(
+                f"""
+                PREPARE score_pairs AS
+                WITH pairs AS (
+                    SELECT r.rec_id AS entry_id, r.name AS entry_name, {pairs}
+                    FROM enc_person AS l CROSS JOIN enc_entries AS r
+                )
+                SELECT entry_id, entry_name, {levels} FROM pairs ORDER BY entry_id, entry_name
+                """
+            )
+            self._local.prepared = True
+        return con
+
     def of_entries(self, entries: Sequence[WatchlistEntry]) -> list[tuple[str, str]]:
         if not entries:
             return []
@@ -146,24 +175,19 @@ class DuckDBScreening:
         person = prepare_subject(subject, rec_id=_SELF)
         listed = [row for entry in entries for row in prepare_entry(entry)]
         frequency = [name_frequency.get(p.name_phon) for p in person]
-        pairs = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in PREPARED_COLUMNS)
-        levels = ", ".join(f'{c.case_sql()} AS "{c.name}"' for c in COMPARATORS)
-        con = self._con()
+        con = self._scoring_con()
         con.register("person_arrow", _prepared_table(person, frequency))
         con.register("entries_arrow", _prepared_table(listed, [None] * len(listed)))
         try:
-            rows = con.execute(
-                f"""
-                WITH pairs AS (
-                    SELECT r.rec_id AS entry_id, r.name AS entry_name, {pairs}
-                    FROM person_arrow AS l CROSS JOIN entries_arrow AS r
-                )
-                SELECT entry_id, entry_name, {levels} FROM pairs ORDER BY entry_id, entry_name
-                """
-            ).fetchall()
+            con.execute(
+                "DELETE FROM enc_person; DELETE FROM enc_entries;"
+                "INSERT INTO enc_person SELECT * FROM person_arrow;"
+                "INSERT INTO enc_entries SELECT * FROM entries_arrow;"
+            )
         finally:
             for view in ("person_arrow", "entries_arrow"):
                 con.unregister(view)
+        rows = con.execute("EXECUTE score_pairs").fetchall()
         best: dict[str, Score] = {}
         for entry_id, entry_name, *found in rows:
             features = tuple(
