@@ -13,6 +13,14 @@ writes them, and reused), for each bucket:
 * ``u``: the share of docket x list pairs of *different* people agreeing on the name's sounds
   whose name is in the bucket: per name, (docket records with it) x (entries with it).
 
+When one name is within the other (a name left out), the comparator instead buckets the
+bits of the words both share (``comparators.SHARED_BITS_EDGES``); ``--shared`` counts those:
+
+* ``m``: among planted pairs whose names do not sound alike but one is within the other, the
+  share in each bucket (the pair of names with the most shared bits);
+* ``u``: the same among pairs of *different* people, found as a campaign's blocking would
+  find most of them: the same last word (by sound) and birth year.
+
 The README's figures are measured on another seed than the one these are counted on.
 """
 
@@ -25,8 +33,21 @@ from pathlib import Path
 
 import duckdb
 
-from liaison.adapters.linkage.prepare import prepare_docket, prepare_watchlist
-from liaison.screening.comparators import rarity_bucket_sql, rarity_labels
+from liaison.adapters.linkage.prepare import (
+    attach_name_frequency,
+    attach_word_frequency,
+    name_frequency,
+    prepare_docket,
+    prepare_watchlist,
+    word_frequency,
+)
+from liaison.screening.comparators import (
+    SHARED_BITS_EDGES,
+    rarity_bucket_sql,
+    rarity_labels,
+    shared_bits_sql,
+    shared_word_labels,
+)
 from liaison.synth import screening as world
 
 
@@ -36,6 +57,73 @@ def _world(directory: Path, *, supervised: int, watchlist: int, seed: int) -> No
     directory.mkdir(parents=True, exist_ok=True)
     world.write(world.generate(supervised=supervised, watchlist=watchlist, seed=seed), directory)
     (directory / "complete").write_text("ok")
+
+
+def fit_shared(directory: Path) -> dict[str, dict[str, float]]:
+    """{bucket label: {"m": ..., "u": ..., "true_pairs": ..., "stranger_pairs": ...}} for the
+    one-name-within-the-other levels."""
+    with duckdb.connect() as con:
+        for name, file in (("d", "supervised"), ("w", "watchlist"), ("t", "truth")):
+            path = str(directory / f"{file}.parquet").replace("'", "''")
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+        prepare_docket(con, "d", "dn")
+        prepare_watchlist(con, "w", "wn")
+        entries = con.execute("SELECT count(*) FROM w").fetchall()[0][0]
+        name_frequency(con, "wn", "nf", entries=entries)
+        attach_name_frequency(con, "dn", "nf")
+        word_frequency(con, "wn", "wf", entries=entries)
+        attach_word_frequency(con, "dn", "wf")
+        columns = ("name_phon", "phons", "name_freq", "word_freq")
+        pick = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in columns[:2]) + (
+            ', l."name_freq" AS "name_freq_l", l."word_freq" AS "word_freq_l"'
+        )
+        edges = " ".join(
+            f"WHEN bits >= {edge!r} THEN {i}" for i, edge in enumerate(SHARED_BITS_EDGES)
+        )
+        bucket = f"CASE {edges} ELSE {len(SHARED_BITS_EDGES)} END"
+
+        def counts(pairs_sql: str, true_pairs: bool) -> dict[int, float]:
+            keep = "t.person_id IS NOT NULL" if true_pairs else "t.person_id IS NULL"
+            rows = con.execute(
+                f"""
+                WITH pairs AS ({pairs_sql}),
+                scored AS (
+                    SELECT person_id, entry_id, max({shared_bits_sql()}) AS bits,
+                           bool_or("name_phon_l" = "name_phon_r") AS equal
+                    FROM pairs
+                    WHERE "word_freq_l" IS NOT NULL AND len("phons_l") >= 2
+                      AND len("phons_r") >= 2
+                      AND (list_has_all("phons_l", "phons_r") OR list_has_all("phons_r", "phons_l"))
+                    GROUP BY person_id, entry_id
+                )
+                SELECT {bucket} AS b, count(*)::DOUBLE
+                FROM scored LEFT JOIN t USING (person_id, entry_id)
+                WHERE NOT equal AND {keep}
+                GROUP BY b
+                """
+            ).fetchall()
+            return {int(b): float(n) for b, n in rows}
+
+        true = counts(
+            f"SELECT l.rec_id AS person_id, r.rec_id AS entry_id, {pick} FROM t "
+            "JOIN dn AS l ON l.rec_id = t.person_id JOIN wn AS r ON r.rec_id = t.entry_id",
+            True,
+        )
+        strangers = counts(
+            f"SELECT l.rec_id AS person_id, r.rec_id AS entry_id, {pick} FROM dn AS l "
+            "JOIN wn AS r ON l.last_phon = r.last_phon AND l.dob_y = r.dob_y",
+            False,
+        )
+    m_total, u_total = sum(true.values()), sum(strangers.values())
+    return {
+        label: {
+            "m": true.get(i, 0.0) / m_total,
+            "u": strangers.get(i, 0.0) / u_total,
+            "true_pairs": true.get(i, 0.0),
+            "stranger_pairs": strangers.get(i, 0.0),
+        }
+        for i, label in enumerate(shared_word_labels())
+    }
 
 
 def fit(directory: Path) -> dict[str, dict[str, float]]:
@@ -99,10 +187,11 @@ def main() -> None:
     parser.add_argument("--supervised", type=int, default=2_370_000)
     parser.add_argument("--watchlist", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--shared", action="store_true", help="the within-the-other levels")
     args = parser.parse_args()
     started = time.perf_counter()
     _world(args.directory, supervised=args.supervised, watchlist=args.watchlist, seed=args.seed)
-    result = fit(args.directory)
+    result = fit_shared(args.directory) if args.shared else fit(args.directory)
     print(json.dumps({"seconds": round(time.perf_counter() - started, 1), "buckets": result}))
 
 

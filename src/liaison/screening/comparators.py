@@ -13,11 +13,22 @@ The table is the single source of truth: ``liaison.adapters.linkage`` turns it i
 settings for re-screening campaigns (DuckDB, or Spark at national scale) and into one SQL
 query for screening a single encounter, so a person gets the same score either way.
 
-m and u are fixed numbers, not trained at run time. u (how often two *different* people agree
-at a level) was counted exactly over all pairs of a synthetic docket and list (seed 1:
-237,000 people, 100,000 entries; ``liaison screening bench``); m (how often records of *one*
-person do) is the share of the planted true pairs of that seed at the level. Both are
-rounded. The figures the README reports are measured on another seed.
+m and u are fixed numbers, not trained at run time, fitted on a synthetic docket and list of
+full size (seed 3: 2,370,000 people, 1,000,000 entries; the README's figures are on seed 2)
+by ``python -m bench.fit_weights`` and ``python -m bench.fit_name_rarity``, then rounded:
+
+* u (how often two *different* people meet a level) by Splink's random sampling of 100 million
+  docket x list name pairs; a level no sampled pair met keeps a bound (document: 1e-8);
+* m (how often records of *one* person do) as the share of planted true pairs at the level
+  (the best-scoring pair of names of each);
+* nationality's u among strangers whose names sound alike, not at random: a nationality
+  follows the name's origin (54% of such strangers share one, against 2.5% of random pairs),
+  and only pairs whose names agree are ever scored;
+* name rarity: see ``_rarity_levels``.
+
+Earlier tables counted u conditionally on a level's field being present (a list date of
+year only: 2.2% of strangers' years agree), which under-weighs a year-only date: over all
+pairs that level is met by 0.37% of strangers and 12.6% of true pairs.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ __all__ = [
     "PRIOR_PROBABILITY",
     "PRIOR_WEIGHT",
     "RARITY_EDGES",
+    "SHARED_BITS_EDGES",
     "BlockingRule",
     "Comparator",
     "Level",
@@ -40,6 +52,8 @@ __all__ = [
     "probability",
     "rarity_bucket_sql",
     "rarity_labels",
+    "shared_bits_sql",
+    "shared_word_labels",
 ]
 
 
@@ -94,6 +108,8 @@ PREPARED_COLUMNS = (
     "docs",  # document numbers, upper-case letters and digits only
     "doc_first",  # the first document number (a join key for blocking)
     "name_freq",  # list entries per million whose name has this name's sounds (NULL: none)
+    "word_freq",  # per word of ``phons``: list entries per million with that word (the
+    # person's side only; NULL on list records and where the list's word counts are unknown)
 )
 
 
@@ -107,38 +123,71 @@ def _long(column: str = "phons") -> str:
     return f'len("{column}_l") >= 3 AND len("{column}_r") >= 3'
 
 
+# Jaro-Winkler similarity at or over which two words are "spelled alike"
+WORD_ALIKE = 0.8
+
+
+def _words(side: str) -> str:
+    return f"string_split(\"name_norm_{side}\", ' ')"
+
+
+def _alike() -> str:
+    """Both names have the same number (two or more) of words, and every word of each has a
+    word of the other spelled alike (Jaro-Winkler at least ``WORD_ALIKE``)."""
+
+    def covered(a: str, b: str) -> str:
+        return (
+            f"list_bool_and(list_transform({_words(a)}, lambda x: list_max(list_transform("
+            f"{_words(b)}, lambda y: jaro_winkler_similarity(x, y))) >= {WORD_ALIKE}))"
+        )
+
+    return (
+        'len("phons_l") >= 2 AND len("phons_l") = len("phons_r") AND '
+        f"{covered('l', 'r')} AND {covered('r', 'l')}"
+    )
+
+
 NAME = Comparator(
     "name",
     "The best agreement between the person's name and one of the entry's names.",
     (
         Level("missing", "\"name_norm_l\" = '' OR \"name_norm_r\" = ''", null=True),
-        Level("exact, three or more words", f"{_eq('name_norm')} AND {_long()}", m=0.37, u=4.5e-6),
-        Level("exact", _eq("name_norm"), m=0.18, u=1.35e-5),
-        Level("same words, other order", _eq("name_sorted"), m=0.07, u=3e-6),
+        Level("exact, three or more words", f"{_eq('name_norm')} AND {_long()}", m=0.34, u=2.0e-7),
+        Level("exact", _eq("name_norm"), m=0.20, u=4.0e-7),
+        Level("same words, other order", _eq("name_sorted"), m=0.076, u=1.6e-7),
         # transliterations: Mohammed / Muhammad, Youssef / Yusuf, Sergei / Sergey
         Level(
             "same sounds, three or more words",
             f"{_eq('name_phon')} AND {_long()}",
-            m=0.16,
-            u=3.2e-6,
+            m=0.15,
+            u=5.2e-7,
         ),
-        Level("same sounds", _eq("name_phon"), m=0.06, u=1.2e-5),
+        Level("same sounds", _eq("name_phon"), m=0.045, u=5.2e-7),
+        # transliterations the sound codes miss (Djaber / Jaber, Oualid / Walid): as many
+        # words on each side, and every word spelled like one of the other's
+        Level(
+            "every word spelled alike, three or more words",
+            f"{_alike()} AND {_long()}",
+            m=0.036,
+            u=2.0e-6,
+        ),
+        Level("every word spelled alike", _alike(), m=0.034, u=6.9e-6),
         # a middle name, second family name or link of a patronymic chain left out
         Level(
             "one name within the other",
             'len("phons_l") >= 2 AND len("phons_r") >= 2 AND '
             '(list_has_all("phons_l", "phons_r") OR list_has_all("phons_r", "phons_l"))',
-            m=0.10,
-            u=1e-4,
+            m=0.094,
+            u=3.9e-5,
         ),
         Level(
             "similar spelling",
             'jaro_winkler_similarity("name_sorted_l", "name_sorted_r") >= 0.92',
-            m=0.046,
-            u=1e-3,
+            m=0.0061,
+            u=1.0e-5,
         ),
-        Level("first and last name sound alike", _eq("pair_key"), m=0.0055, u=1.5e-4),
-        Level("different", "ELSE", m=0.0165, u=0.999),
+        Level("first and last name sound alike", _eq("pair_key"), m=0.0034, u=9.5e-6),
+        Level("different", "ELSE", m=0.0068, u=0.9999),
     ),
 )
 
@@ -151,29 +200,29 @@ DATE_OF_BIRTH = Comparator(
         Level(
             "exact",
             '"dob_y_l" = "dob_y_r" AND "dob_m_l" = "dob_m_r" AND "dob_d_l" = "dob_d_r"',
-            m=0.65,
-            u=4.5e-5,
+            m=0.69,
+            u=5.0e-5,
         ),
         Level(
             "day and month swapped",
             '"dob_y_l" = "dob_y_r" AND "dob_m_l" = "dob_d_r" AND "dob_d_l" = "dob_m_r"',
             m=0.10,
-            u=4.5e-5,
+            u=1.6e-5,
         ),
         Level(
             "year and month agree, day unknown",
             '"dob_y_l" = "dob_y_r" AND "dob_m_l" = "dob_m_r" '
             'AND ("dob_d_l" IS NULL OR "dob_d_r" IS NULL)',
-            m=0.078,
-            u=1.6e-3,
+            m=0.083,
+            u=2.0e-4,
         ),
         Level(
             "year agrees, month unknown",
             '"dob_y_l" = "dob_y_r" AND ("dob_m_l" IS NULL OR "dob_m_r" IS NULL)',
-            m=0.12,
-            u=0.022,
+            m=0.126,
+            u=3.7e-3,
         ),
-        Level("different", "ELSE", m=0.001, u=0.975),
+        Level("different", "ELSE", m=0.001, u=0.996),
     ),
 )
 
@@ -182,8 +231,8 @@ NATIONALITY = Comparator(
     "Whether the person's nationality is one of the entry's.",
     (
         Level("missing", 'len("nats_l") = 0 OR len("nats_r") = 0', null=True),
-        Level("agrees", 'list_has_any("nats_l", "nats_r")', m=0.85, u=0.034),
-        Level("different", "ELSE", m=0.105, u=0.966),
+        Level("agrees", 'list_has_any("nats_l", "nats_r")', m=0.90, u=0.54),
+        Level("different", "ELSE", m=0.10, u=0.46),
     ),
 )
 
@@ -192,9 +241,9 @@ DOCUMENT = Comparator(
     "Whether the two records share a travel document number.",
     (
         Level("missing", 'len("docs_l") = 0 OR len("docs_r") = 0', null=True),
-        Level("same number", 'list_has_any("docs_l", "docs_r")', m=0.60, u=1e-8),
+        Level("same number", 'list_has_any("docs_l", "docs_r")', m=0.21, u=1e-8),
         # passports are renewed: a different number is weak evidence against
-        Level("different numbers", "ELSE", m=0.18, u=0.2),
+        Level("different numbers", "ELSE", m=0.79, u=0.9999),
     ),
 )
 
@@ -221,33 +270,95 @@ def rarity_bucket_sql(column: str) -> str:
     return f"CASE {arms} ELSE {len(RARITY_EDGES)} END"
 
 
+# When one name is within the other (a name left out), the rarity of the words they share:
+# the sum over those words of log2(1,000,000 / entries per million with the word), i.e. the
+# bits of information they carry, bucketed at these edges (a bucket holds sums at or over its
+# edge, largest first; under the last edge is the last bucket).
+SHARED_BITS_EDGES: tuple[float, ...] = (28.0, 22.0, 18.0, 14.0, 10.0)
+
+
+def shared_word_labels() -> tuple[str, ...]:
+    """One label per bucket of ``SHARED_BITS_EDGES``, most information first."""
+    bounds = [
+        f"one name within the other, shared words {edge:g}+ bits" for edge in SHARED_BITS_EDGES
+    ]
+    return (
+        *bounds,
+        f"one name within the other, shared words under {SHARED_BITS_EDGES[-1]:g} bits",
+    )
+
+
+def shared_bits_sql() -> str:
+    """Bits of the words of the left name that the right name has (by sound): each word's
+    ``-log2`` of its share of the list's entries, from ``word_freq_l`` (per million, aligned
+    with ``phons_l``)."""
+    return (
+        'list_sum(list_transform(list_filter(range(1, len("phons_l") + 1), '
+        'lambda i: list_contains("phons_r", "phons_l"[i])), '
+        'lambda i: log2(1000000.0 / greatest("word_freq_l"[i], 1e-9))))'
+    )
+
+
+_SOUNDS_EQUAL = (
+    '"name_phon_l" = "name_phon_r" AND "name_phon_l" <> \'\' AND "name_freq_l" IS NOT NULL'
+)
+_WITHIN = (
+    '"word_freq_l" IS NOT NULL AND "name_phon_l" <> "name_phon_r" AND '
+    'len("phons_l") >= 2 AND len("phons_r") >= 2 AND '
+    '(list_has_all("phons_l", "phons_r") OR list_has_all("phons_r", "phons_l"))'
+)
+
+
+# (python -m bench.fit_name_rarity DIR --shared, seed 3, full size)
+SHARED_M: tuple[float, ...] = (0.015, 0.089, 0.32, 0.37, 0.175, 0.032)
+SHARED_U: tuple[float, ...] = (0.00013, 0.0044, 0.049, 0.19, 0.50, 0.26)
+
+
 def _rarity_levels() -> tuple[Level, ...]:
     # m: the share of planted true pairs agreeing on the name's sounds in each bucket; u: the
-    # share of stranger pairs agreeing on them (bench/fit_name_rarity.py, seed 3, full size)
-    m = (0.48, 0.21, 0.17, 0.091, 0.040, 0.0062)
-    u = (0.0056, 0.023, 0.096, 0.24, 0.44, 0.20)
-    labels = rarity_labels()
-    conditions = [f'"name_freq_l" <= {edge!r}' for edge in RARITY_EDGES] + ["ELSE"]
+    # share of stranger pairs agreeing on them, counted exactly per name (docket records x
+    # entries with it; bench/fit_name_rarity.py, seed 3, full size)
+    # (no planted pair of seed 3 falls in the commonest bucket: its m is set to weigh less than
+    # the next one's)
+    m = (0.60, 0.26, 0.12, 0.027, 0.00082, 1e-6)
+    u = (0.035, 0.14, 0.37, 0.41, 0.045, 7.7e-5)
+    # one name within the other: m the share of planted pairs of that level in each bucket, u
+    # the share of stranger candidate pairs of that level (bench/fit_name_rarity.py, seed 3)
+    m_within = SHARED_M
+    u_within = SHARED_U
+    equal = [f'{_SOUNDS_EQUAL} AND "name_freq_l" <= {edge!r}' for edge in RARITY_EDGES]
+    within = [f"{_WITHIN} AND {shared_bits_sql()} >= {edge!r}" for edge in SHARED_BITS_EDGES]
     return (
         Level(
-            "names do not sound alike",
-            '"name_phon_l" <> "name_phon_r" OR "name_phon_l" = \'\' OR "name_freq_l" IS NULL',
+            "names neither sound alike nor one within the other",
+            f"NOT ({_SOUNDS_EQUAL}) AND NOT ({_WITHIN})",
             null=True,
         ),
         *(
             Level(label, sql, m=m_b, u=u_b)
-            for label, sql, m_b, u_b in zip(labels, conditions, m, u, strict=True)
+            for label, sql, m_b, u_b in zip(
+                rarity_labels(), [*equal, _SOUNDS_EQUAL], m, u, strict=True
+            )
+        ),
+        *(
+            Level(label, sql, m=m_b, u=u_b)
+            for label, sql, m_b, u_b in zip(
+                shared_word_labels(), [*within, "ELSE"], m_within, u_within, strict=True
+            )
         ),
     )
 
 
 # Agreement on a common name is weaker evidence than on a rare one: given that the names
-# sound alike, how common the name is on the list. Between strangers, common names agree far
-# more often (by the square of their frequency, roughly); between records of one person, by
-# their frequency alone. Per million entries, so the weights hold for any size of list.
+# sound alike, how common the name is on the list; given that one is within the other, how
+# rare the words they share are. Between strangers, common names agree far more often (by
+# the square of their frequency, roughly); between records of one person, by their frequency
+# alone. Per million entries, so the weights hold for any size of list.
 NAME_RARITY = Comparator(
     "name_rarity",
-    "How many list entries per million have a name that sounds the same (when the names do).",
+    "How rare the name is on the list: entries per million with a name that sounds the same "
+    "(when the names do), or the bits of the words both names share (when one is within the "
+    "other).",
     _rarity_levels(),
 )
 

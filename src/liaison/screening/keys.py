@@ -9,7 +9,8 @@ and the SQL give the same keys. Doing it here spares an encounter a database rou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from liaison.screening.comparators import BLOCKING_RULES
@@ -22,6 +23,8 @@ __all__ = [
     "name_sounds",
     "sound_key",
     "subject_keys",
+    "word_counts",
+    "words_of",
 ]
 
 # The prefix of the keys that count how many entries have a name that sounds the same (for
@@ -38,6 +41,20 @@ def name_codes(name: str) -> list[str]:
 def name_sounds(names: Sequence[str]) -> list[str]:
     """The distinct sound codes of these names (``name_phon``: a name's codes, sorted)."""
     return sorted({" ".join(sorted(phons)) for phons in map(name_codes, names) if phons})
+
+
+def words_of(names: Sequence[str]) -> set[str]:
+    """The distinct word sounds of these names (each token's metaphone code)."""
+    return {code for name in names for code in name_codes(name)}
+
+
+def word_counts(names_of_entries: Iterable[Sequence[str]]) -> Counter[str]:
+    """How many entries (each given by its names) have a name with each word sound: what
+    ``linkage.prepare.word_frequency`` counts in SQL."""
+    counts: Counter[str] = Counter()
+    for names in names_of_entries:
+        counts.update(words_of(names))
+    return counts
 
 
 def sound_key(sounds: str) -> str:

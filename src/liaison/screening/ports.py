@@ -60,6 +60,15 @@ class WatchlistRepository(Protocol):
         """key -> how many entries valid at ``version`` have it (keys none has are left out)."""
         ...
 
+    def add_word_counts(self, counts: Mapping[str, int], *, version: int) -> None:
+        """Record, for list version ``version``, how many entries have each word (by sound)."""
+        ...
+
+    def word_counts(self, words: Sequence[str], *, version: int) -> dict[str, int] | None:
+        """word -> entries of ``version`` with it (words none has are left out); None when
+        the version was published before word counts were kept."""
+        ...
+
     def entries_by_biometric(self, identity_id: int, *, version: int) -> list[WatchlistEntry]:
         """Entries valid at ``version`` whose fingerprints are that repository identity."""
         ...
@@ -145,10 +154,12 @@ class EncounterScorer(Protocol):
         entries: Sequence[WatchlistEntry],
         *,
         name_frequency: Mapping[str, float],
+        word_frequency: Mapping[str, float] | None = None,
     ) -> list[Score]:
         """The subject's best score with each entry (same model as campaigns);
         ``name_frequency``: list entries per million with each of the subject's name sounds
-        (sounds no entry has are left out)."""
+        (sounds no entry has are left out); ``word_frequency``: the same for each word of
+        the subject's names, or None where the list's word counts are unknown."""
         ...
 
 

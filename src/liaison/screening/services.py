@@ -21,7 +21,7 @@ from liaison.screening.errors import (
     UnknownCase,
     UnknownListVersion,
 )
-from liaison.screening.keys import sound_key
+from liaison.screening.keys import sound_key, word_counts, words_of
 from liaison.screening.model import (
     Campaign,
     CaseEvent,
@@ -112,6 +112,10 @@ def publish_list(
         uow.watchlist.retire([e.entry_id for e, _ in changed] + removed, version=number)
         fresh = added + changed
         uow.watchlist.add_entries(fresh, version=number)
+        # over the whole list (a publication is the full list), as a campaign counts them
+        uow.watchlist.add_word_counts(
+            word_counts([n.full for n in e.names] for e, _ in listed.values()), version=number
+        )
         step = 50_000
         for start in range(0, len(fresh), step):
             part = [e for e, _ in fresh[start : start + step]]
@@ -187,6 +191,18 @@ def _name_frequency(
     }
 
 
+def _word_frequency(
+    uow: ScreeningUnitOfWork, subject: Subject, version: ListVersion
+) -> dict[str, float] | None:
+    """Entries per million of ``version`` with each word of the subject's names (None where
+    the version has no word counts: the shared-words levels then do not apply)."""
+    words = sorted(words_of(subject.names))
+    counts = uow.watchlist.word_counts(words, version=version.version)
+    if counts is None or version.entries == 0:
+        return None
+    return {w: per_million(n, version.entries) for w, n in counts.items() if n}
+
+
 def _scores(
     uow: ScreeningUnitOfWork,
     subject: Subject,
@@ -211,7 +227,11 @@ def _scores(
         return []
     scores = []
     frequency = _name_frequency(uow, subject, keys, list_version)
-    for score in scorer.score(subject, list(candidates.values()), name_frequency=frequency):
+    words = _word_frequency(uow, subject, list_version)
+    found = scorer.score(
+        subject, list(candidates.values()), name_frequency=frequency, word_frequency=words
+    )
+    for score in found:
         if score.entry_id in biometric:
             feature = Feature("fingerprints", "the entry's own fingerprints", BIOMETRIC_WEIGHT)
             score = Score(

@@ -26,6 +26,14 @@ Assumptions (the demo's, not a census):
   family names); Hispanic, Anglo, South Asian, Filipino and Slavic pools 200-1,000 a part,
   Arabic 135 given names and 91 family names; ``_pool_sizes()`` lists them. Faker's "Jos" (a
   typo of José) is left out.
+* Head shares. Mixed that way, short lists made their first names far commoner than in the
+  populations they stand for (Smith 8.4% of Anglo family names against 1.0% in the 1990 U.S.
+  Census, James 10% against 3.3%, Smirnov 12.6% against about 1.8% of Russians, the given name
+  Wei 10.8% of Chinese men, Al-Harbi 12.7% of Arabic family names), and so many more strangers
+  shared a full name than in real records. ``HEAD_SHARES`` gives, per pool, the share of its
+  most common name (from a published count where there is one, else an assumption, said so);
+  a heavier pool is flattened to it (weights raised to a power under 1, order kept). Family
+  names as concentrated as the real ones (Nguyễn, Wang, Li, Zhang) are left as they are.
 * Naming conventions. Hispanic: given (+ a second given 40%) + father's family name + mother's
   (60%). Arabic: given + father's given (always on the list, 50% in the docket) +
   grandfather's (50% / 10%) + family name or nisba. Slavic (Russia, Ukraine, Belarus): given +
@@ -109,6 +117,8 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 from liaison.synth.names import origins, variants_of
 
 __all__ = [
+    "GENERATOR_VERSION",
+    "HEAD_SHARES",
     "SUPERVISED_SCHEMA",
     "TRUTH_SCHEMA",
     "VARIANTS",
@@ -117,6 +127,9 @@ __all__ = [
     "generate",
     "write",
 ]
+
+# Raised whenever the same arguments would give another world (2: head shares calibrated).
+GENERATOR_VERSION = 2
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -570,11 +583,66 @@ def _mix(*parts: tuple[float, Mapping[str, float]]) -> dict[str, float]:
     return out
 
 
+# The share of the most common name of a pool, where a published count gives one (or where
+# the generator's mixing made one name far more common than it is: then an assumption, said
+# so). ``_pool`` flattens a pool whose head is heavier: weights ``w ** a`` with ``0 <= a <= 1``
+# chosen so that the first name has this share; the order of the names is kept, and no pool
+# is made more concentrated than its sources. Keyed by (culture, part).
+HEAD_SHARES: dict[tuple[str, str], tuple[float, str]] = {
+    ("anglo", "given"): (0.033, "1990 U.S. Census name files: James 3.318% of men"),
+    ("anglo", "family"): (0.010, "1990 U.S. Census name files: Smith 1.006%"),
+    ("hispanic", "given"): (0.06, "assumption: José leads Mexican men's compound given names"),
+    ("hispanic", "family"): (0.045, "Mexico: 5.5 million Hernández (the commonest), ~4.5%"),
+    ("south_asian", "given"): (0.02, "assumption: no given name near 10% of Indian men"),
+    ("south_asian", "family"): (0.045, "assumption: Patel's share of Indian-born U.S. residents"),
+    ("west_african", "given"): (0.02, "assumption: Yoruba, Igbo and Akan names are diverse"),
+    ("west_african", "family"): (0.015, "assumption: as for given names"),
+    ("filipino", "given"): (0.03, "assumption: Jose, the most common, at about 3%"),
+    ("filipino", "family"): (0.02, "assumption: Santos, Reyes, Cruz at 1-2% each"),
+    ("arabic", "given"): (0.12, "assumption: Mohammed, all spellings, about one man in eight"),
+    ("arabic", "family"): (0.02, "assumption: the largest tribal names are ~2% across the region"),
+    ("vietnamese", "given"): (0.04, "assumption: given names vary far more than family names"),
+    ("chinese", "given"): (0.005, "about 290,000 people named Zhang Wei among ~95 million Zhang"),
+    ("slavic_ru", "given"): (0.08, "assumption: Aleksandr, the most common Russian man's name"),
+    ("slavic_ru", "family"): (0.018, "Smirnov, about 1.8% of Russians"),
+    ("slavic_uk", "given"): (0.08, "assumption: as for Russia (Oleksandr)"),
+    ("slavic_pl", "given"): (0.04, "assumption: Piotr and Krzysztof about 4% of Polish men each"),
+    ("slavic_pl", "family"): (0.006, "Poland's PESEL register: Nowak about 0.5%"),
+}
+
+
+def _flattened(table: Mapping[str, float], exponent: float) -> dict[str, float]:
+    powered = {name: weight**exponent for name, weight in table.items()}
+    total = sum(powered.values())
+    return {name: weight / total for name, weight in powered.items()}
+
+
+def _head_exponent(table: Mapping[str, float], share: float) -> float:
+    """The exponent ``a`` in [0, 1] giving the heaviest name of ``table`` the share ``share``
+    (the head's share grows with ``a``; 0 is uniform, 1 the table as it is)."""
+
+    def head(a: float) -> float:
+        return max(_flattened(table, a).values())
+
+    if head(1.0) <= share:
+        return 1.0
+    low, high = 0.0, 1.0
+    for _ in range(40):
+        mid = (low + high) / 2
+        low, high = (mid, high) if head(mid) < share else (low, mid)
+    return low
+
+
 def _pool(
     male: Mapping[str, float],
     female: Mapping[str, float] | None,
     spell: Callable[[str], _Spelling],
+    head: tuple[str, str] | None = None,
 ) -> _Pool:
+    if head in HEAD_SHARES:
+        exponent = _head_exponent(male, HEAD_SHARES[head][0])
+        male = _flattened(male, exponent)
+        female = _flattened(female, exponent) if female is not None else None
     keys = tuple(dict.fromkeys([*male, *(female or {})]))
     spelt = [spell(k) for k in keys]
     n_schemes = max(len(s.forms) for s in spelt)
@@ -732,6 +800,7 @@ def _cultures() -> dict[str, _Culture]:
             (0.30, _ranked(mx.first_names_female, False)),
         ),
         spell,
+        head=("hispanic", "given"),
     )
     family = _pool(
         _mix(
@@ -741,6 +810,7 @@ def _cultures() -> dict[str, _Culture]:
         ),
         None,
         spell,
+        head=("hispanic", "family"),
     )
     codes, p = countries("hispanic")
     out["hispanic"] = _Culture(
@@ -773,8 +843,14 @@ def _cultures() -> dict[str, _Culture]:
         _mix((0.3, _ranked(a.given_m)), (0.7, _weighted(us.first_names_male))),
         _mix((0.3, _ranked(a.given_f)), (0.7, _weighted(us.first_names_female))),
         spell,
+        head=("anglo", "given"),
     )
-    family = _pool(_mix((0.3, _ranked(a.family)), (0.7, _weighted(us.last_names))), None, spell)
+    family = _pool(
+        _mix((0.3, _ranked(a.family)), (0.7, _weighted(us.last_names))),
+        None,
+        spell,
+        head=("anglo", "family"),
+    )
     out["anglo"] = three("anglo", "anglo", given, given, family, (0.5, 0.5))
     english = given
 
@@ -784,9 +860,13 @@ def _cultures() -> dict[str, _Culture]:
         _mix((0.35, _ranked(s.given_m)), (0.65, _ranked(inn.first_names_male, False))),
         _mix((0.35, _ranked(s.given_f)), (0.65, _ranked(inn.first_names_female, False))),
         spell,
+        head=("south_asian", "given"),
     )
     family = _pool(
-        _mix((0.35, _ranked(s.family)), (0.65, _ranked(inn.last_names, False))), None, spell
+        _mix((0.35, _ranked(s.family)), (0.65, _ranked(inn.last_names, False))),
+        None,
+        spell,
+        head=("south_asian", "family"),
     )
     out["south_asian"] = three("south_asian", "south_asian", given, given, family, (0.2, 0.2))
 
@@ -804,6 +884,7 @@ def _cultures() -> dict[str, _Culture]:
             (0.35, _ranked(tw.first_names_female, False)),
         ),
         spell,
+        head=("west_african", "given"),
     )
     family = _pool(
         _mix(
@@ -813,6 +894,7 @@ def _cultures() -> dict[str, _Culture]:
         ),
         None,
         spell,
+        head=("west_african", "family"),
     )
     out["west_african"] = three(
         "west_african", "west_african", given, given, family, (0.35, 0.35), fold=(0.4, 0.6)
@@ -832,9 +914,13 @@ def _cultures() -> dict[str, _Culture]:
             (0.3, _ranked(mx.first_names_female, False)),
         ),
         spell,
+        head=("filipino", "given"),
     )
     family = _pool(
-        _mix((0.4, _ranked(f.family)), (0.6, _ranked(mx.last_names, False))), None, spell
+        _mix((0.4, _ranked(f.family)), (0.6, _ranked(mx.last_names, False))),
+        None,
+        spell,
+        head=("filipino", "family"),
     )
     # the middle name is the mother's family name
     out["filipino"] = three(
@@ -848,8 +934,14 @@ def _cultures() -> dict[str, _Culture]:
         _mix((0.8, _ranked(arx["given_m"])), (0.2, _ranked(ar.given_m))),
         _mix((0.8, _ranked(arx["given_f"])), (0.2, _ranked(ar.given_f))),
         spell,
+        head=("arabic", "given"),
     )
-    family = _pool(_mix((0.8, _ranked(arx["family"])), (0.2, _ranked(ar.family))), None, spell)
+    family = _pool(
+        _mix((0.8, _ranked(arx["family"])), (0.2, _ranked(ar.family))),
+        None,
+        spell,
+        head=("arabic", "family"),
+    )
     codes, p = countries("arabic")
     out["arabic"] = _Culture(
         key="arabic",
@@ -889,6 +981,7 @@ def _cultures() -> dict[str, _Culture]:
             (0.2, _ranked(vn.first_names_female)),
         ),
         spell,
+        head=("vietnamese", "given"),
     )
     middle = _pool(_ranked(vx["middle_m"]), _ranked(vx["middle_f"]), spell)
     family = _pool(
@@ -927,7 +1020,10 @@ def _cultures() -> dict[str, _Culture]:
     # Chinese -------------------------------------------------------------------------------
     zh = _faker("zh_CN")
     given = _pool(
-        _chinese_given(zh.first_names_male), _chinese_given(zh.first_names_female), _han(False)
+        _chinese_given(zh.first_names_male),
+        _chinese_given(zh.first_names_female),
+        _han(False),
+        head=("chinese", "given"),
     )
     family = _pool(_weighted(zh.last_names), None, _han(True))
     codes, p = countries("chinese")
@@ -962,6 +1058,7 @@ def _cultures() -> dict[str, _Culture]:
             _mix((0.7, _ranked(head["given_m"])), (0.3, _ranked(fk.first_names_male, False))),
             _mix((0.7, _ranked(head["given_f"])), (0.3, _ranked(fk.first_names_female, False))),
             spell,
+            head=(key, "given"),
         )
         patronymic = _pool(
             _ranked(fk.middle_names_male, False), _ranked(fk.middle_names_female, False), spell
@@ -970,6 +1067,7 @@ def _cultures() -> dict[str, _Culture]:
             _ranked(fk.last_names_male, lang == "ru"),
             _ranked(fk.last_names_female, lang == "ru"),
             spell,
+            head=(key, "family"),
         )
         codes, p = countries("slavic", only)
         out[key] = _Culture(
@@ -995,7 +1093,12 @@ def _cultures() -> dict[str, _Culture]:
         )
     pl = _faker("pl_PL")
     spell = _latin("polish", True)
-    given = _pool(_ranked(pl.first_names_male), _ranked(pl.first_names_female), spell)
+    given = _pool(
+        _ranked(pl.first_names_male),
+        _ranked(pl.first_names_female),
+        spell,
+        head=("slavic_pl", "given"),
+    )
     male_family = _mix(
         (0.6, _ranked(pl.male_last_names)), (0.4, _ranked(pl.unisex_last_names, False))
     )
@@ -1003,7 +1106,7 @@ def _cultures() -> dict[str, _Culture]:
         (0.6, _ranked(_feminine(n) for n in pl.male_last_names)),
         (0.4, _ranked(pl.unisex_last_names, False)),
     )
-    family = _pool(male_family, female_family, spell)
+    family = _pool(male_family, female_family, spell, head=("slavic_pl", "family"))
     out["slavic_pl"] = three(
         "slavic_pl",
         "slavic",

@@ -162,7 +162,8 @@ def run(
     bars: Bars | None = None,
 ) -> BenchResult:
     """Generate (or reuse), publish, re-screen and score; see the module docstring."""
-    directory = work_dir / f"screening-{supervised}-{watchlist}-{seed}"
+    # the generator's version in the name: a world made by an earlier generator is not reused
+    directory = work_dir / f"screening-{supervised}-{watchlist}-{seed}-v{world.GENERATOR_VERSION}"
     generate_seconds = _world(
         directory, supervised=supervised, watchlist=watchlist, seed=seed, bars=bars
     )

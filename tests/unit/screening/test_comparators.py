@@ -46,3 +46,34 @@ def test_blocking_rules_are_equi_joins_on_prepared_columns() -> None:
         assert set(rule.columns) <= set(PREPARED_COLUMNS)
         assert rule.sql.count("=") == len(rule.columns)
     assert {r.name for r in BLOCKING_RULES} >= {"names+year", "document", "names, no date"}
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "label"),
+    [
+        ("Salem Majid Tarik Djaber", "Salem Majid Tariq Jaber", "every word spelled alike, three"),
+        ("Oualid Rawi", "Walid Rawi", "every word spelled alike"),
+        ("Jose Garcia", "Juan Garza", "different"),
+        ("Mohammed Ahmed Al-Harbi", "Mohammed Al-Harbi", "one name within the other"),
+    ],
+)
+def test_names_spelled_alike_word_for_word_have_their_own_level(
+    one: str, other: str, label: str
+) -> None:
+    import duckdb
+    import pyarrow as pa
+
+    from liaison.screening.comparators import NAME
+    from liaison.screening.prepared import prepare_name
+
+    left, right = (prepare_name("x", n, (None, None, None), [], []) for n in (one, other))
+    row = {}
+    for column in ("name_norm", "name_sorted", "name_phon", "phons", "pair_key"):
+        for side, prepared in (("l", left), ("r", right)):
+            value = getattr(prepared, column)
+            row[f"{column}_{side}"] = [list(value) if column == "phons" else value]
+    with duckdb.connect() as con:
+        con.register("pair", pa.table(row))
+        (index,) = con.execute(f"SELECT {NAME.case_sql()} FROM pair").fetchone() or (None,)
+    assert index is not None
+    assert NAME.levels[index].label.startswith(label)

@@ -45,7 +45,9 @@ def pairs(world: ScreeningWorld) -> list[tuple[str, dict[str, Any], dict[str, An
 
 def _words(name: str) -> list[str]:
     """The words of a name, lower-case, without diacritics (a docket record may drop them)."""
-    decomposed = unicodedata.normalize("NFKD", name.lower())
+    # letters with no decomposition (Polish ł, Vietnamese đ) fold as the generator folds them
+    plain = name.lower().translate(str.maketrans({"ł": "l", "đ": "d", "ø": "o"}))
+    decomposed = unicodedata.normalize("NFKD", plain)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).split(" ")
 
 
@@ -216,3 +218,36 @@ def test_write_makes_three_zstd_parquet_files(world: ScreeningWorld, tmp_path: P
         assert pq.read_schema(path).equals(schema)
         assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "ZSTD"
     assert pq.read_table(tmp_path / "out" / "truth.parquet").equals(world.truth)
+
+
+def test_no_pool_has_a_heavier_head_than_its_published_share() -> None:
+    import numpy as np
+
+    from liaison.synth.screening import HEAD_SHARES, _cultures
+
+    seen = set()
+    for key, culture in _cultures().items():
+        for slot in culture.slots:
+            part = "family" if slot.role == "family" else "given"
+            if (key, part) not in HEAD_SHARES or slot.role == "middle":
+                continue
+            share = HEAD_SHARES[(key, part)][0]
+            _, cumulative = slot.pool.male
+            weights = np.diff(np.concatenate([[0.0], cumulative]))
+            # flattened to the share exactly, or already lighter than it
+            assert weights.max() <= share * 1.001, (key, part)
+            seen.add((key, part))
+    assert seen == set(HEAD_SHARES)
+
+
+def test_flattening_keeps_the_order_of_the_names() -> None:
+    from liaison.synth.screening import _flattened, _head_exponent
+
+    table = {"a": 0.5, "b": 0.3, "c": 0.15, "d": 0.05}
+    exponent = _head_exponent(table, 0.35)
+    flat = _flattened(table, exponent)
+    assert abs(flat["a"] - 0.35) < 1e-6
+    assert flat["a"] > flat["b"] > flat["c"] > flat["d"]
+    assert abs(sum(flat.values()) - 1.0) < 1e-9
+    # never made more concentrated than the sources
+    assert _head_exponent(table, 0.9) == 1.0

@@ -25,9 +25,11 @@ import pyarrow as pa
 from liaison.adapters.linkage.encounter import entries_table
 from liaison.adapters.linkage.prepare import (
     attach_name_frequency,
+    attach_word_frequency,
     name_frequency,
     prepare_docket,
     prepare_watchlist,
+    word_frequency,
 )
 from liaison.screening.comparators import (
     BLOCKING_RULES,
@@ -136,6 +138,9 @@ class SplinkCampaign:
             name_frequency(con, "list_names", "name_freq", entries=self._watchlist.num_rows)
             attach_name_frequency(con, "list_names", "name_freq")
             attach_name_frequency(con, "docket_names", "name_freq")
+            word_frequency(con, "list_names", "word_freq", entries=self._watchlist.num_rows)
+            attach_word_frequency(con, "list_names", None)
+            attach_word_frequency(con, "docket_names", "word_freq")
             con.execute(
                 f"ALTER TABLE docket_names ADD COLUMN chunk INTEGER;"
                 f"UPDATE docket_names SET chunk = hash(rec_id) % {self.chunks}"

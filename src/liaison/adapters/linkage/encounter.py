@@ -74,7 +74,11 @@ def _keys_sql(table: str, *, list_side: bool) -> str:
     return " UNION ".join(parts)
 
 
-def _prepared_table(rows: Sequence[PreparedName], name_freq: Sequence[float | None]) -> pa.Table:
+def _prepared_table(
+    rows: Sequence[PreparedName],
+    name_freq: Sequence[float | None],
+    word_freq: Sequence[list[float | None] | None] | None = None,
+) -> pa.Table:
     """Prepared names as a table of ``PREPARED_COLUMNS`` (``rec_id`` and ``name`` too)."""
     columns: dict[str, pa.Array] = {
         "rec_id": pa.array([r.rec_id for r in rows], pa.string()),
@@ -83,6 +87,9 @@ def _prepared_table(rows: Sequence[PreparedName], name_freq: Sequence[float | No
     for column in PREPARED_COLUMNS:
         if column == "name_freq":
             columns[column] = pa.array(list(name_freq), pa.float64())
+        elif column == "word_freq":
+            values = list(word_freq) if word_freq is not None else [None] * len(rows)
+            columns[column] = pa.array(values, pa.list_(pa.float64()))
         else:
             columns[column] = pa.array(
                 [getattr(r, column) for r in rows], _ARROW_TYPES.get(column, pa.string())
@@ -169,14 +176,20 @@ class DuckDBScreening:
         entries: Sequence[WatchlistEntry],
         *,
         name_frequency: Mapping[str, float],
+        word_frequency: Mapping[str, float] | None = None,
     ) -> list[Score]:
         if not entries:
             return []
         person = prepare_subject(subject, rec_id=_SELF)
         listed = [row for entry in entries for row in prepare_entry(entry)]
         frequency = [name_frequency.get(p.name_phon) for p in person]
+        words = (
+            [[word_frequency.get(w) for w in p.phons] if p.phons else None for p in person]
+            if word_frequency is not None
+            else None
+        )
         con = self._scoring_con()
-        con.register("person_arrow", _prepared_table(person, frequency))
+        con.register("person_arrow", _prepared_table(person, frequency, words))
         con.register("entries_arrow", _prepared_table(listed, [None] * len(listed)))
         try:
             con.execute(

@@ -25,12 +25,14 @@ from liaison.screening.names import TOKEN_BREAK, fold, sound
 __all__ = [
     "DOCKET_COLUMNS",
     "attach_name_frequency",
+    "attach_word_frequency",
     "explode_docket",
     "explode_watchlist",
     "name_frequency",
     "prepare_docket",
     "prepare_names",
     "prepare_watchlist",
+    "word_frequency",
 ]
 
 # The columns a docket file must have (others are ignored).
@@ -205,5 +207,47 @@ def attach_name_frequency(con: duckdb.DuckDBPyConnection, table: str, frequency:
         ALTER TABLE {table} ADD COLUMN name_freq DOUBLE;
         UPDATE {table} AS t SET name_freq = f.name_freq
         FROM {frequency} AS f WHERE t.name_phon = f.name_phon
+        """
+    )
+
+
+def word_frequency(
+    con: duckdb.DuckDBPyConnection, list_names: str, target: str, *, entries: int
+) -> None:
+    """``target`` := (word, word_freq): how many of the list's ``entries`` per million have a
+    name with that word (by sound), as ``screening.keys.word_counts`` counts them."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {target} AS
+        WITH words AS (SELECT DISTINCT rec_id, unnest(phons) AS word FROM {list_names})
+        SELECT word,
+               CAST(count(*) AS DOUBLE) * CAST(1000000 AS DOUBLE)
+                   / CAST({int(entries)} AS DOUBLE) AS word_freq
+        FROM words GROUP BY word
+        """
+    )
+
+
+def attach_word_frequency(
+    con: duckdb.DuckDBPyConnection, table: str, frequency: str | None
+) -> None:
+    """Give the prepared ``table`` its ``word_freq`` column: per word of ``phons``, list
+    entries per million with it (NULL for a word no entry has); all NULL without
+    ``frequency`` (the list side, which the comparators never read it from)."""
+    con.execute(f"ALTER TABLE {table} ADD COLUMN word_freq DOUBLE[]")
+    if frequency is None:
+        return
+    con.execute(
+        f"""
+        UPDATE {table} AS t SET word_freq = w.freqs
+        FROM (
+            SELECT uid, list(f.word_freq ORDER BY x.pos) AS freqs
+            FROM (
+                SELECT uid, unnest(phons) AS word, unnest(range(len(phons))) AS pos
+                FROM {table}
+            ) AS x LEFT JOIN {frequency} AS f USING (word)
+            GROUP BY uid
+        ) AS w
+        WHERE t.uid = w.uid
         """
     )

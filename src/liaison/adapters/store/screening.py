@@ -7,7 +7,7 @@ changed the row's state since it was read (``ConcurrentUpdate`` otherwise).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -150,6 +150,29 @@ class SqlWatchlistRepository:
         )
         with translated("counting entries by key"):
             return {str(key): int(n) for key, n in self._session.execute(query)}
+
+    def add_word_counts(self, counts: Mapping[str, int], *, version: int) -> None:
+        rows = [{"version": version, "word": w, "entries": n} for w, n in sorted(counts.items())]
+        with translated(f"adding {len(rows)} word counts of version {version}"):
+            for start in range(0, len(rows), _ROWS):
+                self._session.execute(
+                    insert(tables.watchlist_word_counts), rows[start : start + _ROWS]
+                )
+
+    def word_counts(self, words: Sequence[str], *, version: int) -> dict[str, int] | None:
+        w = tables.watchlist_word_counts
+        with translated(f"reading word counts of version {version}"):
+            if (
+                self._session.scalar(select(w.c.word).where(w.c.version == version).limit(1))
+                is None
+            ):
+                return None  # published before word counts were kept
+            if not words:
+                return {}
+            query = select(w.c.word, w.c.entries).where(
+                w.c.version == version, w.c.word.in_(sorted(set(words)))
+            )
+            return {str(word): int(n) for word, n in self._session.execute(query)}
 
     def entries_by_biometric(self, identity_id: int, *, version: int) -> list[WatchlistEntry]:
         e = tables.watchlist_entries

@@ -86,6 +86,7 @@ __all__ = [
     "watchlist_entries",
     "watchlist_keys",
     "watchlist_versions",
+    "watchlist_word_counts",
 ]
 
 metadata = MetaData(
@@ -355,6 +356,16 @@ watchlist_keys = Table(
     Column("key", Text, primary_key=True),
     Column("entry_id", Text, primary_key=True),
     Column("version_from", Integer, primary_key=True, autoincrement=False),
+)
+
+# How many entries of a list version have a name with each word (by sound): the name-rarity
+# comparator's measure of how much a shared word says, written once per publication.
+watchlist_word_counts = Table(
+    "watchlist_word_counts",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("word", Text, primary_key=True),
+    Column("entries", Integer, nullable=False),
 )
 
 screening_cases = Table(

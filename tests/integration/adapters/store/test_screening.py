@@ -80,6 +80,21 @@ def publish(
     return version.version
 
 
+_SYLLABLES = ("ka", "lo", "mi", "ne", "su", "ta", "vo", "ri", "be", "du")
+# LIST_V1 among 300 entries of made-up names: on a list of three, every word is on a third of
+# the entries, and the name-rarity comparator rightly gives shared words little weight
+LIST_SIZED = [
+    *LIST_V1,
+    *(
+        entry(
+            f"KSF{i}",
+            f"{_SYLLABLES[i % 10]}{_SYLLABLES[i // 10 % 10]}ran {_SYLLABLES[i // 3 % 10]}vek",
+        )
+        for i in range(300)
+    ),
+]
+
+
 def ids() -> Callable[[], str]:
     counter = itertools.count(1)
     return lambda: f"case-{next(counter):04d}"
@@ -168,7 +183,7 @@ def person(subject_id: str, name: str, dob: date, nationality: str = "SA", **kw:
 def test_an_encounter_hit_opens_one_case_that_explains_itself(
     new_uow: Callable[[], SqlUnitOfWork],
 ) -> None:
-    publish(new_uow, LIST_V1)
+    publish(new_uow, LIST_SIZED)
     new_id = ids()
     # another transliteration, no middle name: the same person
     subject = person("b1", "Mohammed Ahmed Al-Harbi", date(1984, 3, 12))
@@ -180,7 +195,8 @@ def test_an_encounter_hit_opens_one_case_that_explains_itself(
     levels = {f.comparator: f.level for f in case.features}
     assert levels == {
         "name": "one name within the other",
-        "name_rarity": "names do not sound alike",
+        # four words, each on 1 entry of 303: about 8 bits each
+        "name_rarity": "one name within the other, shared words 28+ bits",
         "dob": "exact",
         "nationality": "agrees",
         "document": "missing",
@@ -235,7 +251,7 @@ def test_strangers_and_an_empty_list_open_nothing(new_uow: Callable[[], SqlUnitO
 
 
 def test_the_case_protocol_is_enforced_and_audited(new_uow: Callable[[], SqlUnitOfWork]) -> None:
-    publish(new_uow, LIST_V1)
+    publish(new_uow, LIST_SIZED)
     screen(new_uow, person("b1", "Mohammed Ahmed Al-Harbi", date(1984, 3, 12)), ids())
     with new_uow() as uow:
         (case,) = uow.screening_cases.list()
@@ -278,7 +294,7 @@ def test_the_case_protocol_is_enforced_and_audited(new_uow: Callable[[], SqlUnit
 def test_one_case_per_person_and_entry_even_when_two_writers_race(
     new_uow: Callable[[], SqlUnitOfWork],
 ) -> None:
-    publish(new_uow, LIST_V1)
+    publish(new_uow, LIST_SIZED)
     screen(new_uow, person("b1", "Mohammed Ahmed Al-Harbi", date(1984, 3, 12)), ids())
     with new_uow() as uow:
         (case,) = uow.screening_cases.list()
@@ -358,7 +374,7 @@ def linker_for(new_uow: Callable[[], SqlUnitOfWork], path: Path, chunks: int) ->
 def test_a_campaign_killed_mid_way_resumes_without_losing_or_repeating_a_hit(
     new_uow: Callable[[], SqlUnitOfWork], tmp_path: Path
 ) -> None:
-    publish(new_uow, LIST_V1)
+    publish(new_uow, LIST_SIZED)
     path = docket(tmp_path)
     linker = linker_for(new_uow, path, chunks=4)
     expected = {person for c in range(4) for person, _ in linker.hits(c, threshold=CASE_THRESHOLD)}
@@ -395,3 +411,15 @@ def test_resuming_differently_or_after_a_new_list_is_refused(
     with pytest.raises(CampaignError, match="version 2 is now current"):
         run_campaign(new_uow, path, linker)
     linker.close()
+
+
+def test_a_publication_counts_the_entries_of_each_word(
+    new_uow: Callable[[], SqlUnitOfWork],
+) -> None:
+    publish(new_uow, [*LIST_V1, entry("KST4", "Ahmed Omar")])
+    with new_uow() as uow:
+        counts = uow.watchlist.word_counts(["AMT", "MHMT", "XNONE"], version=1)
+        missing = uow.watchlist.word_counts(["AMT"], version=2)
+    # Ahmad (KST1) and Ahmed (KST1's alias, KST4) sound alike: two entries, not three names
+    assert counts == {"AMT": 2, "MHMT": 1}
+    assert missing is None  # no such version: nothing was counted for it

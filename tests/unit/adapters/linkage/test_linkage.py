@@ -19,6 +19,7 @@ from liaison.adapters.linkage.prepare import prepare_docket, prepare_watchlist
 from liaison.screening.comparators import PREPARED_COLUMNS, per_million
 from liaison.screening.errors import InvalidDocket, InvalidWatchlistEntry
 from liaison.screening.keys import sound_key
+from liaison.screening.keys import word_counts as count_words
 from liaison.screening.model import Document, Subject, SubjectKind
 from liaison.screening.prepared import PreparedName, prepare_entry, prepare_subject
 from liaison.synth import screening as world
@@ -94,6 +95,8 @@ def test_a_campaign_and_an_encounter_give_a_pair_the_same_score(small_world: Pat
     entries = {e.entry_id: e for e in read_watchlist(small_world / "watchlist.parquet")}
     # what the store counts for an encounter: entries per sound key
     sounds = Counter(key for key, _ in ENGINE.of_entries(list(entries.values())))
+    # and entries per word, as a publication counts them
+    word_counts = count_words([n.full for n in e.names] for e in entries.values())
     people = {
         p["person_id"]: p for p in pq.read_table(small_world / "supervised.parquet").to_pylist()
     }
@@ -112,11 +115,15 @@ def test_a_campaign_and_an_encounter_give_a_pair_the_same_score(small_world: Pat
             for s in ENGINE.sounds_of(alone)
             if sounds[sound_key(s)]
         }
-        (again,) = ENGINE.score(alone, [entries[score.entry_id]], name_frequency=frequency)
+        words = {w: per_million(n, len(entries)) for w, n in word_counts.items()}
+        (again,) = ENGINE.score(
+            alone, [entries[score.entry_id]], name_frequency=frequency, word_frequency=words
+        )
         assert again.weight == pytest.approx(score.weight, abs=1e-9)
         assert again.features == score.features
     rarity = [f.level for _, s in batch for f in s.features if f.comparator == "name_rarity"]
     assert len(set(rarity)) >= 2  # the comparator is exercised, not always "does not apply"
+    assert any("within the other" in level for level in rarity)  # the shared-words levels too
 
 
 def test_the_splink_settings_carry_every_comparator_and_rule() -> None:
@@ -245,4 +252,4 @@ def _by_record(row: tuple[object, ...]) -> tuple[str, str]:
     return str(row[0]), str(row[1])
 
 
-COMPARED = tuple(c for c in PREPARED_COLUMNS if c != "name_freq")
+COMPARED = tuple(c for c in PREPARED_COLUMNS if c not in ("name_freq", "word_freq"))
