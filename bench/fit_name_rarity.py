@@ -59,16 +59,21 @@ def _world(directory: Path, *, supervised: int, watchlist: int, seed: int) -> No
     (directory / "complete").write_text("ok")
 
 
+def _prepared(con: duckdb.DuckDBPyConnection, directory: Path) -> int:
+    """Views d, w, t of the world's files; prepared names dn and wn; the list's size."""
+    for name, file in (("d", "supervised"), ("w", "watchlist"), ("t", "truth")):
+        path = str(directory / f"{file}.parquet").replace("'", "''")
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+    prepare_docket(con, "d", "dn")
+    prepare_watchlist(con, "w", "wn")
+    return int(con.execute("SELECT count(*) FROM w").fetchall()[0][0])
+
+
 def fit_shared(directory: Path) -> dict[str, dict[str, float]]:
     """{bucket label: {"m": ..., "u": ..., "true_pairs": ..., "stranger_pairs": ...}} for the
     one-name-within-the-other levels."""
     with duckdb.connect() as con:
-        for name, file in (("d", "supervised"), ("w", "watchlist"), ("t", "truth")):
-            path = str(directory / f"{file}.parquet").replace("'", "''")
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
-        prepare_docket(con, "d", "dn")
-        prepare_watchlist(con, "w", "wn")
-        entries = con.execute("SELECT count(*) FROM w").fetchall()[0][0]
+        entries = _prepared(con, directory)
         name_frequency(con, "wn", "nf", entries=entries)
         attach_name_frequency(con, "dn", "nf")
         word_frequency(con, "wn", "wf", entries=entries)
@@ -129,12 +134,7 @@ def fit_shared(directory: Path) -> dict[str, dict[str, float]]:
 def fit(directory: Path) -> dict[str, dict[str, float]]:
     """{bucket label: {"m": ..., "u": ..., "true_pairs": ..., "stranger_pairs": ...}}."""
     with duckdb.connect() as con:
-        for name, file in (("d", "supervised"), ("w", "watchlist"), ("t", "truth")):
-            path = str(directory / f"{file}.parquet").replace("'", "''")
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
-        prepare_docket(con, "d", "dn")
-        prepare_watchlist(con, "w", "wn")
-        entries = con.execute("SELECT count(*) FROM w").fetchall()[0][0]
+        entries = _prepared(con, directory)
         bucket = rarity_bucket_sql("per_million")
         con.execute(
             f"""
