@@ -27,7 +27,7 @@ from liaison.adapters.store.errors import LeaseLost
 from liaison.audit.model import AuditEntry
 from liaison.bookings.model import Booking, BookingState, Decision
 from liaison.detainers.model import Detainer, DetainerState
-from liaison.identity.model import Identity
+from liaison.identity.model import CitizenshipReferral, Identity
 from liaison.jurisdictions.model import Agency, Agreement287g, DetainerPolicy, Jurisdiction
 from liaison.transaction import Job
 
@@ -40,6 +40,7 @@ __all__ = [
     "FakeIdentityRepository",
     "FakeJobQueue",
     "FakeJurisdictionRepository",
+    "FakeReferralRepository",
     "FakeReportQueries",
     "FakeUnitOfWork",
     "JobRow",
@@ -112,6 +113,24 @@ class FakeIdentityRepository(_Snapshots):
         return len(self.items)
 
 
+class FakeReferralRepository(_Snapshots):
+    def __init__(self) -> None:
+        self.items: dict[str, CitizenshipReferral] = {}
+
+    def add(self, referral: CitizenshipReferral) -> None:
+        self.items[referral.referral_id] = referral
+
+    def get(self, referral_id: str) -> CitizenshipReferral | None:
+        return self.items.get(referral_id)
+
+    def for_identity(self, identity_id: int) -> Sequence[CitizenshipReferral]:
+        return [r for r in self.items.values() if r.identity_id == identity_id]
+
+    def list(self, *, state: str | None = None, limit: int = 100) -> Sequence[CitizenshipReferral]:
+        found = [r for r in self.items.values() if state is None or r.state.value == state]
+        return sorted(found, key=lambda r: r.referred_at)[:limit]
+
+
 class FakeDetainerRepository(_Snapshots):
     def __init__(self, detainers: Iterable[Detainer] = ()) -> None:
         self.items: dict[str, Detainer] = {d.detainer_id: d for d in detainers}
@@ -127,6 +146,9 @@ class FakeDetainerRepository(_Snapshots):
 
     def open_for_identity(self, identity_id: int) -> Sequence[Detainer]:
         return [d for d in self.items.values() if d.identity_id == identity_id and d.state.is_open]
+
+    def for_identity(self, identity_id: int) -> Sequence[Detainer]:
+        return [d for d in self.items.values() if d.identity_id == identity_id]
 
     def honored_released_before(self, cutoff: datetime) -> Sequence[Detainer]:
         return [
@@ -392,8 +414,10 @@ class FakeUnitOfWork:
         audit: FakeAuditRepository | None = None,
         bookings: FakeBookingRepository | None = None,
         jobs: FakeJobQueue | None = None,
+        referrals: FakeReferralRepository | None = None,
     ) -> None:
         self._identities = identities or FakeIdentityRepository()
+        self._referrals = referrals or FakeReferralRepository()
         self._detainers = detainers or FakeDetainerRepository()
         self._jurisdictions = jurisdictions or FakeJurisdictionRepository()
         self._accounts = accounts or FakeAccountRepository()
@@ -408,6 +432,10 @@ class FakeUnitOfWork:
     @property
     def identities(self) -> FakeIdentityRepository:
         return self._identities
+
+    @property
+    def referrals(self) -> FakeReferralRepository:
+        return self._referrals
 
     @property
     def detainers(self) -> FakeDetainerRepository:
@@ -440,6 +468,7 @@ class FakeUnitOfWork:
     def _repositories(self) -> dict[str, _Snapshots]:
         return {
             "identities": self._identities,
+            "referrals": self._referrals,
             "detainers": self._detainers,
             "jurisdictions": self._jurisdictions,
             "accounts": self._accounts,

@@ -21,14 +21,20 @@ The tree, one line a class (each context's ``errors.py`` holds its own branch):
     │   ├── InvalidBooking              no fingerprints, unreadable template, bad charge
     │   ├── DuplicateTcn                a TCN reused with a different body
     │   ├── UnknownBooking, OutsideAgency, NotReviewable
+    │   └── AdjudicationError           a citizenship referral, ruling or concurrence refused:
+    │       ├── UnknownReferral, ReferralNotOpen
+    │       ├── NotAnAdjudicator        the account does not hold the adjudicator role
+    │       └── AdjudicatorConflict     they referred it, verified or lodged on the person,
+    │                                   or made the ruling they would concur in
     ├── DetainerError                   liaison.detainers.errors
     │   ├── UnknownDetainer, DuplicateDetainer
     │   ├── LodgingRefused              a safeguard refuses the detainer:
-    │   │   ├── UnverifiedIdentification, CitizenshipIndicatorUnresolved
+    │   │   ├── UnverifiedIdentification, NotTheVerifiedIdentity, DetainerAlreadyOpen
+    │   │   ├── ConflictOfDuties, CitizenshipIndicatorUnresolved, BasisNotSupported
     │   │   └── MissingProbableCause, MissingWarrant, MissingOfficer
     │   ├── IllegalTransition           the state machine forbids the event
     │   ├── HoldExpired, LapseNotDue    the 48-hour clock
-    │   ├── OutOfOrder, ReleaseTimeFixed, MissingReason
+    │   ├── OutOfOrder, ReleaseTimeFixed, ImpossibleReleaseTime, MissingReason
     │   └── AnswerForbiddenByPolicy     the jail's policy in force forbids its answer
     ├── JurisdictionError               liaison.jurisdictions.errors
     │   ├── UnknownJurisdiction, InvalidJurisdiction, UnknownAgency, DuplicateAgency

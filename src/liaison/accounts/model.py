@@ -14,6 +14,7 @@ class Role(StrEnum):
     BOOKING_OFFICER = "booking_officer"
     ENFORCEMENT_OFFICER = "enforcement_officer"
     SCREENING_ANALYST = "screening_analyst"
+    ADJUDICATOR = "adjudicator"  # rules on citizenship referrals; never on their own cases
     PROGRAM_MANAGER = "program_manager"
     AUDITOR = "auditor"
     ADMIN = "admin"

@@ -22,6 +22,7 @@ __all__ = [
     "Response",
     "Review",
     "ReviewAction",
+    "Verification",
 ]
 
 
@@ -39,6 +40,7 @@ class Decision(StrEnum):
 
 
 class ReviewAction(StrEnum):
+    VERIFY = "verify"  # confirm one candidate as the person booked, and nothing else yet
     NO_ACTION = "no_action"
     LODGE_DETAINER = "lodge_detainer"
     REQUEST_NOTICE = "request_notice"  # advance notice of release only
@@ -102,6 +104,17 @@ class Review:
     reviewed_at: datetime
 
 
+@dataclass(frozen=True)
+class Verification:
+    """Which candidate an officer confirmed as the person booked: the only identity a detainer
+    on the booking may name."""
+
+    identity_id: int
+    officer: str
+    at: datetime
+    reason: str
+
+
 @dataclass(eq=False)
 class Booking:
     """A jail's submission and everything that followed from it (mutable entity)."""
@@ -121,3 +134,4 @@ class Booking:
     identification: Identification | None = None
     response: Response | None = None
     reviews: list[Review] = field(default_factory=list)
+    verification: Verification | None = None  # the verified candidate, if any

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from liaison.accounts.ports import AccountRepository
 from liaison.audit.ports import AuditRepository
 from liaison.biometrics.model import FingerPosition, FingerTemplate
 from liaison.bookings.model import Booking, Identification
 from liaison.detainers.ports import DetainerRepository
-from liaison.identity.ports import IdentityRepository
+from liaison.identity.ports import IdentityRepository, ReferralRepository
 from liaison.jurisdictions.ports import JurisdictionRepository
 from liaison.screening.ports import CampaignRepository, CaseRepository, WatchlistRepository
 from liaison.transaction import JobQueue, Transaction
@@ -60,6 +61,12 @@ class BookingsUnitOfWork(Transaction, Protocol):
 
     @property
     def jobs(self) -> JobQueue: ...
+
+    @property
+    def referrals(self) -> ReferralRepository: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
 
     @property
     def watchlist(self) -> WatchlistRepository: ...

@@ -1,4 +1,5 @@
-"""Booking use cases: submit, identify, respond, review.
+"""Booking use cases: submit, identify, respond; the review's (``liaison.bookings.review``) and
+the citizenship adjudication's (``liaison.bookings.adjudication``) are re-exported here.
 
 The pipeline is a durable queue: ``submit_booking`` stores the booking and enqueues
 ``identify``; the worker's ``identify_booking`` searches the ten-print and stores the result
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -19,12 +20,7 @@ from liaison.biometrics.errors import BiometricsError
 from liaison.biometrics.iso19794 import read_template
 from liaison.biometrics.model import FingerPosition, FingerTemplate
 from liaison.biometrics.validation import check_capture
-from liaison.bookings.errors import (
-    DuplicateTcn,
-    InvalidBooking,
-    NotReviewable,
-    UnknownBooking,
-)
+from liaison.bookings.errors import DuplicateTcn, InvalidBooking, UnknownBooking
 from liaison.bookings.model import (
     Biographics,
     Booking,
@@ -33,20 +29,20 @@ from liaison.bookings.model import (
     Decision,
     Identification,
     Response,
-    Review,
-    ReviewAction,
 )
 from liaison.bookings.ports import BookingsUnitOfWork, TenPrintSearch
-from liaison.detainers import services as detainers
-from liaison.detainers.model import Detainer, ProbableCause
-from liaison.identity import services as identity_services
+from liaison.bookings.review import (
+    DetainerRequest,
+    answer_detainer,
+    record_release,
+    review_booking,
+    review_queue,
+)
 from liaison.identity.citizenship import unresolved_indicators
 from liaison.identity.errors import IdentityError
-from liaison.identity.model import CitizenshipFinding
 from liaison.identity.priority import PriorityTable, enforcement_priority, offense_class
 from liaison.identity.status import derive_status
 from liaison.jurisdictions.errors import UnknownAgency
-from liaison.jurisdictions.model import JailAnswer
 from liaison.screening import services as screening
 from liaison.screening.model import Subject, SubjectKind
 from liaison.screening.ports import EncounterScorer, NameKeys
@@ -64,7 +60,6 @@ __all__ = [
     "record_release",
     "review_booking",
     "review_queue",
-    "rule_on_citizenship",
     "submit_booking",
 ]
 
@@ -128,15 +123,6 @@ class EncounterScreening:
     keys: NameKeys
     scorer: EncounterScorer
     new_id: Callable[[], str]
-
-
-@dataclass(frozen=True)
-class DetainerRequest:
-    """What an officer states when lodging: the basis and the warrant that goes with it."""
-
-    basis: ProbableCause | None
-    warrant_ref: str
-    judicial_warrant: bool = False
 
 
 def parse_fingerprints(records: Mapping[int, bytes]) -> dict[FingerPosition, FingerTemplate]:
@@ -369,82 +355,6 @@ def get_booking(
         return booking
 
 
-def review_queue(
-    *, uow: BookingsUnitOfWork, actor: str, purpose: str, at: datetime, limit: int = 50
-) -> Sequence[Booking]:
-    """Bookings with a match or possible match that no officer has reviewed, oldest first."""
-    with uow:
-        queue = list(uow.bookings.review_queue(limit=limit))
-        _audit_read(uow, actor, f"review_queue:{len(queue)}", purpose, at)
-        uow.commit()
-        return queue
-
-
-def review_booking(
-    *,
-    uow: BookingsUnitOfWork,
-    booking_id: str,
-    officer: str,
-    action: ReviewAction,
-    verified_identity_id: int | None,
-    reason: str,
-    at: datetime,
-    detainer: DetainerRequest | None = None,
-    detainer_id: str = "",
-) -> tuple[Booking, Detainer | None]:
-    """Record an officer's decision on a booking; lodge the detainer it asks for.
-
-    A detainer needs the officer to have verified the identification (confirmed one of the
-    search's candidates), a probable-cause basis and a warrant, and no unresolved citizenship
-    indicator: the detainers context refuses otherwise, and then nothing at all is recorded.
-    """
-    with uow:
-        booking = _load(uow, booking_id)
-        if booking.state not in (BookingState.RESPONDED, BookingState.REVIEWED):
-            raise NotReviewable(f"booking {booking_id} is {booking.state.value}: not searched yet")
-        candidates = (
-            {c.identity_id for c in booking.identification.candidates}
-            if (booking.identification)
-            else set()
-        )
-        if verified_identity_id is not None and verified_identity_id not in candidates:
-            raise NotReviewable(
-                f"identity {verified_identity_id} is not among this booking's candidates"
-            )
-        booking.reviews.append(Review(officer, action, verified_identity_id, reason, at))
-        booking.state = BookingState.REVIEWED
-        lodged = None
-        if action is ReviewAction.LODGE_DETAINER:
-            request = detainer or DetainerRequest(None, "")
-            # within this unit of work: the review and the detainer commit together or not at all
-            lodged = detainers.lodge(
-                uow=uow,
-                detainer_id=detainer_id,
-                booking_id=booking_id,
-                identity_id=verified_identity_id if verified_identity_id is not None else -1,
-                ori=booking.ori,
-                basis=request.basis,
-                warrant_ref=request.warrant_ref,
-                judicial_warrant=request.judicial_warrant,
-                officer=officer,
-                verified=verified_identity_id is not None,
-                birth_place=booking.biographics.birth_place,
-                claimed_citizenship=booking.biographics.claimed_citizenship,
-                at=at,
-            )
-        audit.record(
-            uow=uow,
-            actor=officer,
-            action="booking.review",
-            subject=f"booking:{booking_id}",
-            purpose="enforcement review",
-            detail={"action": action.value, "verified": verified_identity_id, "reason": reason},
-            at=at,
-        )
-        uow.commit()
-        return booking, lodged
-
-
 def _load(uow: BookingsUnitOfWork, booking_id: str) -> Booking:
     booking = uow.bookings.get(booking_id)
     if booking is None:
@@ -456,80 +366,3 @@ def _audit_read(
     uow: BookingsUnitOfWork, actor: str, subject: str, purpose: str, at: datetime
 ) -> None:
     audit.record(uow=uow, actor=actor, action="read", subject=subject, purpose=purpose, at=at)
-
-
-def answer_detainer(
-    *,
-    uow: BookingsUnitOfWork,
-    detainer_id: str,
-    answer: JailAnswer,
-    ori: str,
-    actor: str,
-    at: datetime,
-) -> Detainer:
-    """A jail's answer to a detainer it holds, checked against its policy in force at ``at``.
-
-    The offense classes a ``criminal_criteria`` policy looks at come from the booking's
-    charges, never from the jail's say-so.
-    """
-    with uow:
-        detainer = uow.detainers.get(detainer_id)
-        booking = uow.bookings.get(detainer.booking_id) if detainer else None
-        charges = booking.charges if booking else []
-    classes = {offense_class(c.ncic_code) for c in charges}
-    return detainers.answer(
-        uow=uow,
-        detainer_id=detainer_id,
-        answer=answer,
-        offense_classes=classes,
-        actor=actor,
-        at=at,
-        ori=ori,
-    )
-
-
-def record_release(
-    *,
-    uow: BookingsUnitOfWork,
-    detainer_id: str,
-    released_at: datetime,
-    ori: str,
-    actor: str,
-    at: datetime,
-) -> Detainer:
-    """The jail records when the person is, or would otherwise be, released."""
-    return detainers.record_release(
-        uow=uow, detainer_id=detainer_id, released_at=released_at, actor=actor, at=at, ori=ori
-    )
-
-
-def rule_on_citizenship(
-    *,
-    uow: BookingsUnitOfWork,
-    identity_id: int,
-    finding: CitizenshipFinding,
-    indicators: Sequence[str],
-    officer: str,
-    evidence: str,
-    at: datetime,
-) -> list[Detainer]:
-    """Record a ruling on citizenship; a ``citizen`` finding cancels every open detainer of the
-    person in the same transaction (U.S. citizens are never detained). Returns those cancelled.
-    """
-    with uow:
-        identity_services.record_ruling(
-            uow=uow,
-            identity_id=identity_id,
-            finding=finding,
-            indicators=indicators,
-            officer=officer,
-            evidence=evidence,
-            at=at,
-        )
-        cancelled: list[Detainer] = []
-        if finding is CitizenshipFinding.CITIZEN:
-            cancelled = detainers.cancel_open_for_citizenship(
-                uow=uow, identity_id=identity_id, actor=officer, at=at, evidence=evidence
-            )
-        uow.commit()
-    return cancelled

@@ -8,8 +8,12 @@ DetainerError                           (LiaisonError)
 ├── DuplicateDetainer                   a detainer with that id exists already
 ├── LodgingRefused                      a safeguard refuses the detainer
 │   ├── UnverifiedIdentification        no person has confirmed the identification
+│   ├── NotTheVerifiedIdentity          the detainer names another identity than the verified one
+│   ├── DetainerAlreadyOpen             the booking, or the person at that agency, has one open
+│   ├── ConflictOfDuties                the officer adjudicated the person's citizenship
 │   ├── CitizenshipIndicatorUnresolved  citizenship indicators await a ruling (names them)
 │   ├── MissingProbableCause            no probable-cause basis stated
+│   ├── BasisNotSupported               the record does not support the basis (names events)
 │   ├── MissingWarrant                  no administrative warrant reference
 │   └── MissingOfficer                  no issuing officer named
 ├── IllegalTransition                   the event is not allowed in the current state
@@ -17,6 +21,7 @@ DetainerError                           (LiaisonError)
 ├── HoldExpired                         a transfer after release time + 48 hours
 ├── LapseNotDue                         a lapse before release time + 48 hours
 ├── ReleaseTimeFixed                    moving a passed release time later
+├── ImpossibleReleaseTime               a release time in the future, or before arrest or issue
 ├── MissingReason                       a cancellation without a reason or evidence
 └── AnswerForbiddenByPolicy             the jurisdiction's policy forbids that answer
 """
@@ -34,17 +39,22 @@ from liaison.jurisdictions.model import DetainerPolicy
 
 __all__ = [
     "AnswerForbiddenByPolicy",
+    "BasisNotSupported",
     "CitizenshipIndicatorUnresolved",
+    "ConflictOfDuties",
+    "DetainerAlreadyOpen",
     "DetainerError",
     "DuplicateDetainer",
     "HoldExpired",
     "IllegalTransition",
+    "ImpossibleReleaseTime",
     "LapseNotDue",
     "LodgingRefused",
     "MissingOfficer",
     "MissingProbableCause",
     "MissingReason",
     "MissingWarrant",
+    "NotTheVerifiedIdentity",
     "OutOfOrder",
     "ReleaseTimeFixed",
     "UnknownDetainer",
@@ -83,6 +93,42 @@ class UnverifiedIdentification(LodgingRefused):
         super().__init__("the identification is not verified: a person must confirm it first")
 
 
+class NotTheVerifiedIdentity(LodgingRefused):
+    """The detainer would name another identity than the one the booking's review verified."""
+
+    def __init__(self, *, identity_id: int, verified_identity_id: int, booking_id: str) -> None:
+        super().__init__(
+            f"identity {identity_id} is not the verified identity of booking {booking_id} "
+            f"({verified_identity_id}): a detainer names only the verified identity; verify "
+            "another candidate first, with a reason (that cancels what was lodged on the old one)"
+        )
+        self.identity_id = identity_id
+        self.verified_identity_id = verified_identity_id
+
+
+class DetainerAlreadyOpen(LodgingRefused):
+    """One open detainer per booking, and per person and holding agency."""
+
+    def __init__(self, *, detainer_id: str, scope: str) -> None:
+        super().__init__(
+            f"detainer {detainer_id} is already open for {scope}: at most one open detainer "
+            "per booking, and per person and holding agency"
+        )
+        self.detainer_id = detainer_id
+
+
+class ConflictOfDuties(LodgingRefused):
+    """The lodging officer ruled, or concurred, on the person's citizenship: separation of
+    duties forbids them to lodge on that person."""
+
+    def __init__(self, *, officer: str, identity_id: int) -> None:
+        super().__init__(
+            f"separation of duties: {officer} adjudicated the citizenship of identity "
+            f"{identity_id} and may not lodge a detainer on that person"
+        )
+        self.officer = officer
+
+
 class CitizenshipIndicatorUnresolved(LodgingRefused):
     """Citizenship indicators await a person's ruling; the message names each of them."""
 
@@ -98,6 +144,18 @@ class MissingProbableCause(LodgingRefused):
 
     def __init__(self) -> None:
         super().__init__("a detainer must state its probable-cause basis")
+
+
+class BasisNotSupported(LodgingRefused):
+    """The record at the time of lodging does not support the probable-cause basis stated."""
+
+    def __init__(self, *, basis: str, reason: str, events: Sequence[str]) -> None:
+        self.basis = basis
+        self.events = tuple(events)
+        named = f" (events: {'; '.join(self.events)})" if self.events else ""
+        super().__init__(
+            f"the probable-cause basis {basis!r} is not supported by the record: {reason}{named}"
+        )
 
 
 class MissingWarrant(LodgingRefused):
@@ -174,6 +232,15 @@ class ReleaseTimeFixed(DetainerError):
         )
         self.recorded = recorded
         self.proposed = proposed
+
+
+class ImpossibleReleaseTime(DetainerError):
+    """A release time later than now (past the tolerance), or before the arrest or before the
+    detainer was issued: the 48-hour clock runs from it, so it must be a time that can be."""
+
+    def __init__(self, *, released_at: datetime, problem: str) -> None:
+        super().__init__(f"the release time {released_at.isoformat()} is impossible: {problem}")
+        self.released_at = released_at
 
 
 class MissingReason(DetainerError):

@@ -15,8 +15,9 @@ dated before the detainer's last step is refused, so the record reads in order.
 
 The time rules: a transfer is allowed while ``at <= released_at + 48 h`` (or before any release
 time is recorded: the person is then in the jail's own custody); an honored detainer lapses
-once ``now > released_at + 48 h``; a release time that has passed may be corrected earlier but
-never later, since that would stretch the hold.
+once ``now > released_at + 48 h``; a release time must be possible (not in the future past a
+tolerance, not before the arrest or the issue), and a correction needs a reason and may move a
+passed release time earlier but never later, since that would stretch the hold.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from liaison.detainers.errors import (
     CitizenshipIndicatorUnresolved,
     HoldExpired,
     IllegalTransition,
+    ImpossibleReleaseTime,
     LapseNotDue,
     MissingOfficer,
     MissingProbableCause,
@@ -40,6 +42,7 @@ from liaison.detainers.errors import (
 )
 from liaison.detainers.model import (
     OPEN_STATES,
+    RELEASE_TIME_TOLERANCE,
     Detainer,
     DetainerState,
     ProbableCause,
@@ -56,6 +59,7 @@ __all__ = [
     "answer",
     "cancel",
     "check_lodging",
+    "check_release_time",
     "is_overdue",
     "lapse",
     "lapse_due",
@@ -183,6 +187,7 @@ def lodge(
     unresolved_indicators: Sequence[str],
     at: datetime,
     reason: str = "",
+    statement: str = "",
 ) -> Detainer:
     """A new ISSUED detainer whose history starts with its issuance, once every safeguard holds.
 
@@ -213,6 +218,7 @@ def lodge(
                 from_state=None, to_state=DetainerState.ISSUED, at=at, actor=officer, reason=reason
             )
         ],
+        statement=statement.strip(),
     )
 
 
@@ -240,14 +246,25 @@ def cancel(detainer: Detainer, *, actor: str, at: datetime, reason: str) -> Deta
 
 
 def record_release(
-    detainer: Detainer, released_at: datetime, *, at: datetime, actor: str, reason: str = ""
+    detainer: Detainer,
+    released_at: datetime,
+    *,
+    at: datetime,
+    actor: str,
+    reason: str = "",
+    arrested_at: datetime | None = None,
 ) -> DetainerState:
     """Record when the person would otherwise be released (recorded at ``at``).
 
     Allowed while served, honored, notified only or declined. A notified-only or declined
     detainer moves to RELEASED; a served or honored one keeps its state and starts (or moves)
-    the 48-hour clock. A release time that has passed may be corrected earlier, never later.
-    Returns the state after the step.
+    the 48-hour clock. Returns the state after the step.
+
+    The time must be possible (``ImpossibleReleaseTime``): no later than ``at`` plus
+    ``RELEASE_TIME_TOLERANCE``, not before ``arrested_at`` (the booking's arrest) nor before
+    the detainer was issued. A second record is a correction: it needs a ``reason``
+    (``MissingReason``), and a release time that has passed may move earlier, never later
+    (``ReleaseTimeFixed``: that would stretch the hold).
     """
     if detainer.state not in RELEASE_RECORDABLE:
         allowed = {e.value for e in allowed_events(detainer.state)}
@@ -255,10 +272,18 @@ def record_release(
             state=detainer.state.value, event=Event.RELEASE.value, allowed=allowed
         )
     _check_order(detainer, at)
+    check_release_time(detainer, released_at, at=at, arrested_at=arrested_at)
     recorded = detainer.released_at
-    if recorded is not None and recorded <= at and released_at > recorded:
-        raise ReleaseTimeFixed(recorded=recorded, proposed=released_at)
-    note = reason or f"release time {released_at.isoformat()}"
+    if recorded is not None:
+        if not reason.strip():
+            raise MissingReason("correction reason (a release time is already recorded)")
+        if recorded <= at and released_at > recorded:
+            raise ReleaseTimeFixed(recorded=recorded, proposed=released_at)
+    note = f"release time {released_at.isoformat()}"
+    if recorded is not None:
+        note = f"release time corrected from {recorded.isoformat()} to {released_at.isoformat()}"
+    if reason.strip():
+        note = f"{note}: {reason.strip()}"
     if (detainer.state, Event.RELEASE) in TRANSITIONS:
         detainer.released_at = released_at
         return _step(detainer, Event.RELEASE, actor=actor, at=at, reason=note)
@@ -266,6 +291,30 @@ def record_release(
     detainer.released_at = released_at
     _apply(detainer, detainer.state, actor=actor, at=at, reason=note)
     return detainer.state
+
+
+def check_release_time(
+    detainer: Detainer, released_at: datetime, *, at: datetime, arrested_at: datetime | None
+) -> None:
+    """Refuse a release time that cannot be (see ``record_release``)."""
+    if released_at > at + RELEASE_TIME_TOLERANCE:
+        minutes = int(RELEASE_TIME_TOLERANCE.total_seconds() // 60)
+        raise ImpossibleReleaseTime(
+            released_at=released_at,
+            problem=f"it is later than now ({at.isoformat()}) by more than the {minutes} "
+            "minutes allowed: record a release when it happens",
+        )
+    if arrested_at is not None and released_at < arrested_at:
+        raise ImpossibleReleaseTime(
+            released_at=released_at,
+            problem=f"it is before the arrest at {arrested_at.isoformat()}",
+        )
+    if released_at < detainer.issued_at:
+        raise ImpossibleReleaseTime(
+            released_at=released_at,
+            problem=f"it is before the detainer was issued at {detainer.issued_at.isoformat()}: "
+            "a person released before then was never held on it (cancel the detainer instead)",
+        )
 
 
 def transfer(detainer: Detainer, *, actor: str, at: datetime, reason: str = "") -> DetainerState:

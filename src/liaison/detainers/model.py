@@ -19,6 +19,7 @@ from enum import StrEnum
 
 __all__ = [
     "HOLD_LIMIT",
+    "RELEASE_TIME_TOLERANCE",
     "Detainer",
     "DetainerState",
     "ProbableCause",
@@ -26,6 +27,9 @@ __all__ = [
 ]
 
 HOLD_LIMIT = timedelta(hours=48)  # no one is held longer than this past their release time
+# A jail records a release when it happens; a time later than this past the recording clock is
+# refused (it would start the 48-hour clock in the future and let the hold run on unwatched).
+RELEASE_TIME_TOLERANCE = timedelta(minutes=15)
 
 
 class DetainerState(StrEnum):
@@ -91,6 +95,8 @@ class Detainer:
     state: DetainerState = DetainerState.ISSUED
     released_at: datetime | None = None  # when the person would otherwise have been released
     history: list[Transition] = field(default_factory=list)
+    # the statement or other evidence a ``statements_or_evidence`` basis rests on ("" otherwise)
+    statement: str = ""
 
     @property
     def hold_deadline(self) -> datetime | None:

@@ -24,6 +24,10 @@ class DetainerRepository(Protocol):
 
     def open_for_identity(self, identity_id: int) -> Sequence[Detainer]: ...
 
+    def for_identity(self, identity_id: int) -> Sequence[Detainer]:
+        """Every detainer ever lodged on the person, in any state, oldest first."""
+        ...
+
     def honored_released_before(self, cutoff: datetime) -> Sequence[Detainer]:
         """Honored detainers whose recorded release time is at or before ``cutoff``."""
         ...

@@ -3,10 +3,12 @@
 Each one opens the unit of work, loads, decides through ``liaison.detainers.lifecycle``,
 audits the decision as ``detainer.<verb>`` (reads as ``detainer.read``) and commits once at the
 end; any error leaves the block before the commit, so nothing of a refused decision is written.
-``lodge`` and ``cancel_open_for_citizenship`` run inside a unit of work their caller holds open
-(a booking review lodges its detainer in the review's own transaction; a citizenship ruling
-cancels detainers in the ruling's); ``lodge_detainer`` and ``cancel_for_citizenship`` are the
-same in a transaction of their own.
+``lodge``, ``cancel_open_for_booking`` and ``cancel_open_for_citizenship`` run inside a unit
+of work their caller holds open (a booking review lodges its detainer in the review's own
+transaction, against the identity the store says it verified; a citizenship ruling cancels
+detainers in the ruling's); ``cancel_for_citizenship`` is the same in a transaction of its own.
+There is deliberately no lodging in a transaction of its own: a detainer is lodged only by a
+booking's review, which reads the verified identity from the store.
 """
 
 from __future__ import annotations
@@ -16,10 +18,15 @@ from datetime import datetime
 
 from liaison.audit.services import record
 from liaison.detainers import lifecycle
+from liaison.detainers.basis import basis_support, describe_event
 from liaison.detainers.errors import (
     AnswerForbiddenByPolicy,
+    BasisNotSupported,
+    ConflictOfDuties,
+    DetainerAlreadyOpen,
     DuplicateDetainer,
     MissingReason,
+    NotTheVerifiedIdentity,
     UnknownDetainer,
     UnverifiedIdentification,
 )
@@ -35,12 +42,12 @@ __all__ = [
     "answer",
     "cancel",
     "cancel_for_citizenship",
+    "cancel_open_for_booking",
     "cancel_open_for_citizenship",
     "get_detainer",
     "lapse_overdue",
     "list_detainers",
     "lodge",
-    "lodge_detainer",
     "policies_in_force",
     "record_release",
     "serve",
@@ -93,23 +100,36 @@ def lodge(
     warrant_ref: str,
     judicial_warrant: bool,
     officer: str,
-    verified: bool,
+    verified_identity_id: int | None,
     birth_place: str,
     claimed_citizenship: str,
     at: datetime,
     reason: str = "",
+    statement: str = "",
 ) -> Detainer:
     """Lodge a detainer inside the caller's open unit of work (the caller commits).
 
-    The safeguards first: ``UnverifiedIdentification`` (before the identity is even looked
-    up), then ``UnknownIdentity`` (``liaison.identity.errors``), ``UnknownAgency``
-    (``liaison.jurisdictions.errors``),
-    ``DuplicateDetainer``, ``CitizenshipIndicatorUnresolved`` (from the identity's record and
-    the booking's place of birth and claimed citizenship), ``MissingProbableCause``,
-    ``MissingWarrant``, ``MissingOfficer``.
+    ``verified_identity_id`` is the identity the booking's review verified, as the store holds
+    it (``liaison.bookings.review`` reads it); the detainer may name only that identity.
+
+    The safeguards, in order: ``UnverifiedIdentification``, ``NotTheVerifiedIdentity`` (before
+    the identity is even looked up), ``UnknownIdentity`` (``liaison.identity.errors``),
+    ``UnknownAgency`` (``liaison.jurisdictions.errors``), ``DuplicateDetainer``,
+    ``DetainerAlreadyOpen`` (one open detainer per booking, and per person and holding agency),
+    ``ConflictOfDuties`` (the officer adjudicated the person's citizenship),
+    ``CitizenshipIndicatorUnresolved`` (from the identity's record and the booking's place of
+    birth and claimed citizenship), ``MissingProbableCause``, ``MissingWarrant``,
+    ``MissingOfficer``, then ``BasisNotSupported`` (``liaison.detainers.basis``, on the record as
+    it stands on ``at``'s date). The audit entry names the events the basis rests on.
     """
-    if not verified:
+    if verified_identity_id is None:
         raise UnverifiedIdentification()
+    if identity_id != verified_identity_id:
+        raise NotTheVerifiedIdentity(
+            identity_id=identity_id,
+            verified_identity_id=verified_identity_id,
+            booking_id=booking_id,
+        )
     identity = uow.identities.get(identity_id)
     if identity is None:
         raise UnknownIdentity(identity_id)
@@ -117,6 +137,9 @@ def lodge(
         raise UnknownAgency(f"no agency has ORI {ori!r}")
     if uow.detainers.get(detainer_id) is not None:
         raise DuplicateDetainer(detainer_id)
+    _check_none_open(uow, booking_id=booking_id, identity_id=identity_id, ori=ori)
+    if any(officer in r.adjudicators for r in identity.citizenship_rulings):
+        raise ConflictOfDuties(officer=officer, identity_id=identity_id)
     indicators = unresolved_indicators(
         identity, birth_place=birth_place, claimed_citizenship=claimed_citizenship
     )
@@ -129,11 +152,25 @@ def lodge(
         warrant_ref=warrant_ref,
         judicial_warrant=judicial_warrant,
         officer=officer,
-        verified=verified,
+        verified=True,
         unresolved_indicators=indicators,
         at=at,
         reason=reason,
+        statement=statement,
     )
+    support = basis_support(
+        detainer.basis,
+        identity.events,
+        on=at.date(),
+        birth_country=identity.birth_country,
+        statement=statement,
+    )
+    if not support.supported:
+        raise BasisNotSupported(
+            basis=detainer.basis.value,
+            reason=support.reason,
+            events=[describe_event(e) for e in support.events],
+        )
     uow.detainers.add(detainer)
     _audit(
         uow,
@@ -147,6 +184,9 @@ def lodge(
             "identity_id": identity_id,
             "ori": ori,
             "basis": detainer.basis.value,
+            "basis_support": support.reason,
+            "basis_events": [describe_event(e) for e in support.events],
+            "statement": detainer.statement,
             "warrant_ref": detainer.warrant_ref,
             "judicial_warrant": judicial_warrant,
         },
@@ -154,43 +194,30 @@ def lodge(
     return detainer
 
 
-def lodge_detainer(
-    *,
-    uow: DetainersUnitOfWork,
-    detainer_id: str,
-    booking_id: str,
-    identity_id: int,
-    ori: str,
-    basis: ProbableCause | None,
-    warrant_ref: str,
-    judicial_warrant: bool,
-    officer: str,
-    verified: bool,
-    birth_place: str,
-    claimed_citizenship: str,
-    at: datetime,
-    reason: str = "",
-) -> Detainer:
-    """Lodge a detainer in a transaction of its own; raises what ``lodge`` raises."""
-    with uow:
-        detainer = lodge(
-            uow=uow,
-            detainer_id=detainer_id,
-            booking_id=booking_id,
-            identity_id=identity_id,
-            ori=ori,
-            basis=basis,
-            warrant_ref=warrant_ref,
-            judicial_warrant=judicial_warrant,
-            officer=officer,
-            verified=verified,
-            birth_place=birth_place,
-            claimed_citizenship=claimed_citizenship,
-            at=at,
-            reason=reason,
-        )
-        uow.commit()
-    return detainer
+def _check_none_open(
+    uow: DetainersUnitOfWork, *, booking_id: str, identity_id: int, ori: str
+) -> None:
+    for open_ in uow.detainers.for_booking(booking_id):
+        if open_.state.is_open:
+            raise DetainerAlreadyOpen(detainer_id=open_.detainer_id, scope=f"booking {booking_id}")
+    for open_ in uow.detainers.open_for_identity(identity_id):
+        if open_.ori == ori:
+            scope = f"identity {identity_id} at agency {ori}"
+            raise DetainerAlreadyOpen(detainer_id=open_.detainer_id, scope=scope)
+
+
+def cancel_open_for_booking(
+    *, uow: DetainersUnitOfWork, booking_id: str, actor: str, at: datetime, reason: str
+) -> list[Detainer]:
+    """Cancel the booking's open detainers with ``reason``, inside the caller's open unit of
+    work (a review that changes or rejects the verified identity cancels what rested on it)."""
+    cancelled: list[Detainer] = []
+    for detainer in uow.detainers.for_booking(booking_id):
+        if detainer.state.is_open:
+            lifecycle.cancel(detainer, actor=actor, at=at, reason=reason)
+            _audit(uow, detainer, verb="cancel", actor=actor, at=at, purpose=reason)
+            cancelled.append(detainer)
+    return cancelled
 
 
 # -- the lifecycle ---------------------------------------------------------------------------
@@ -288,24 +315,33 @@ def record_release(
     actor: str,
     at: datetime,
     ori: str | None = None,
+    reason: str = "",
+    arrested_at: datetime | None = None,
 ) -> Detainer:
     """Record when the person would otherwise be released; this starts the 48-hour clock.
 
     ``ori``, when given, is the recording jail's: another agency's detainer reads as
-    ``UnknownDetainer``.
+    ``UnknownDetainer``. ``arrested_at`` is the booking's arrest (no release before it); a
+    second record is a correction and needs ``reason`` (``lifecycle.record_release``). The
+    audit entry keeps the earlier value.
     """
     with uow:
         detainer = _load(uow, detainer_id, ori=ori)
-        lifecycle.record_release(detainer, released_at, at=at, actor=actor)
+        earlier = detainer.released_at
+        lifecycle.record_release(
+            detainer, released_at, at=at, actor=actor, reason=reason, arrested_at=arrested_at
+        )
         deadline = detainer.hold_deadline
         _audit(
             uow,
             detainer,
-            verb="record_release",
+            verb="correct_release" if earlier is not None else "record_release",
             actor=actor,
             at=at,
+            purpose=reason,
             detail={
                 "released_at": released_at.isoformat(),
+                "earlier": earlier.isoformat() if earlier else None,
                 "hold_deadline": deadline.isoformat() if deadline else None,
             },
         )

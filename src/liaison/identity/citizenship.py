@@ -14,7 +14,10 @@ An indicator is a stable short string; the vocabulary is ``INDICATORS`` (plus ``
 | ``ruled_citizen``        | a ruling found the person a citizen: never resolved             |
 
 A ``NOT_CITIZEN`` ruling resolves exactly the indicators it lists, and only the latest ruling
-counts: an indicator that appears after it is unresolved again.
+in force counts: an indicator that appears after it is unresolved again. A ``NOT_CITIZEN``
+ruling on a record holding a citizenship event (``CITIZENSHIP_EVENTS``) overrides that event,
+so it is in force only once a second adjudicator concurs (``needs_concurrence``); until then
+it resolves nothing.
 """
 
 from __future__ import annotations
@@ -30,10 +33,13 @@ from liaison.identity.model import (
 )
 
 __all__ = [
+    "CITIZENSHIP_EVENTS",
     "INDICATORS",
     "RULED_CITIZEN",
+    "citizenship_events",
     "citizenship_indicators",
     "latest_ruling",
+    "needs_concurrence",
     "record_indicators",
     "unresolved_indicators",
 ]
@@ -46,6 +52,9 @@ _EVENT_INDICATORS: dict[EventKind, str] = {
     EventKind.NATURALIZED: "naturalization_record",
     EventKind.DERIVED_CITIZENSHIP: "derivation_record",
 }
+CITIZENSHIP_EVENTS = frozenset(_EVENT_INDICATORS)
+"""The event kinds that make a person a citizen on the record (birth, acquisition,
+naturalization, derivation): overriding one takes two adjudicators."""
 _US_PLACE_OF_BIRTH = "us_place_of_birth"
 _CLAIMED_US_CITIZENSHIP = "claimed_us_citizenship"
 
@@ -93,9 +102,25 @@ def citizenship_indicators(
     )
 
 
+def citizenship_events(events: Iterable[ImmigrationEvent]) -> tuple[ImmigrationEvent, ...]:
+    """The events of a history that make the person a citizen on the record."""
+    return tuple(e for e in events if e.kind in CITIZENSHIP_EVENTS)
+
+
+def needs_concurrence(identity: Identity, finding: CitizenshipFinding) -> bool:
+    """Whether a ruling of ``finding`` overrides a citizenship event of the record, and so
+    needs the evidence cited and a second adjudicator's concurrence before it counts."""
+    return finding is CitizenshipFinding.NOT_CITIZEN and bool(citizenship_events(identity.events))
+
+
 def latest_ruling(rulings: Iterable[CitizenshipRuling]) -> CitizenshipRuling | None:
-    """The ruling made last (by ``ruled_at``; on a tie, the one recorded last), or None."""
-    ordered = sorted(enumerate(rulings), key=lambda pair: (pair[1].ruled_at, pair[0]))
+    """The ruling in force made last (by ``ruled_at``; on a tie, the one recorded last), or
+    None. A ruling waiting for, or refused, a second adjudicator's concurrence is not in force.
+    """
+    ordered = sorted(
+        ((n, r) for n, r in enumerate(rulings) if r.in_force),
+        key=lambda pair: (pair[1].ruled_at, pair[0]),
+    )
     return ordered[-1][1] if ordered else None
 
 

@@ -14,12 +14,15 @@ from enum import StrEnum
 
 __all__ = [
     "CitizenshipFinding",
+    "CitizenshipReferral",
     "CitizenshipRuling",
+    "Concurrence",
     "EventKind",
     "Identity",
     "ImmigrationEvent",
     "ImmigrationStatus",
     "PersonName",
+    "ReferralState",
     "StatusCategory",
 ]
 
@@ -107,14 +110,71 @@ class CitizenshipFinding(StrEnum):
 
 
 @dataclass(frozen=True)
+class Concurrence:
+    """A second adjudicator's answer to a ruling that overrides a citizenship event."""
+
+    adjudicator: str
+    agrees: bool  # False: a dissent; the ruling never comes into force
+    note: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class CitizenshipRuling:
-    """A person's ruling on the citizenship indicators known when they ruled."""
+    """An adjudicator's ruling on the citizenship indicators known when they ruled.
+
+    A ``not_citizen`` ruling on a record that holds a citizenship event (a U.S. birth,
+    acquisition at birth, naturalization or derivation) overrides that event: it comes into
+    force only once a second adjudicator concurs (``concurrence_required``).
+    """
 
     finding: CitizenshipFinding
     indicators: tuple[str, ...]  # the indicators this ruling resolves
-    officer: str
+    officer: str  # the adjudicator who ruled
     evidence: str
     ruled_at: datetime
+    referral_id: str = ""  # the referral ruled on ("" for rulings made before referrals)
+    concurrence_required: bool = False
+    concurrence: Concurrence | None = None
+
+    @property
+    def in_force(self) -> bool:
+        """Whether the ruling counts: it needs no concurrence, or a second adjudicator agreed."""
+        if not self.concurrence_required:
+            return True
+        return self.concurrence is not None and self.concurrence.agrees
+
+    @property
+    def awaiting_concurrence(self) -> bool:
+        return self.concurrence_required and self.concurrence is None
+
+    @property
+    def adjudicators(self) -> tuple[str, ...]:
+        """Everyone who took part: the ruling adjudicator, and the concurring one if any."""
+        second = (self.concurrence.adjudicator,) if self.concurrence is not None else ()
+        return (self.officer, *second)
+
+
+class ReferralState(StrEnum):
+    OPEN = "open"  # waiting for an adjudicator's ruling
+    AWAITING_CONCURRENCE = "awaiting_concurrence"  # an override waits for a second adjudicator
+    DECIDED = "decided"  # a ruling is in force
+
+
+@dataclass(eq=False)
+class CitizenshipReferral:
+    """An officer's referral of a person's citizenship indicators to adjudication (mutable
+    entity: its state moves as adjudicators rule and concur)."""
+
+    referral_id: str
+    identity_id: int
+    booking_id: str  # the booking whose review referred it
+    referred_by: str
+    referred_at: datetime
+    reason: str
+    indicators: tuple[str, ...]  # unresolved when referred
+    state: ReferralState = ReferralState.OPEN
+    decided_at: datetime | None = None
 
 
 @dataclass(eq=False)

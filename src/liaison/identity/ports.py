@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from liaison.audit.ports import AuditRepository
-from liaison.identity.model import Identity
+from liaison.identity.model import CitizenshipReferral, Identity
 from liaison.transaction import Transaction
 
-__all__ = ["IdentityRepository", "IdentityUnitOfWork"]
+__all__ = ["IdentityRepository", "IdentityUnitOfWork", "ReferralRepository"]
 
 
 class IdentityRepository(Protocol):
@@ -20,6 +20,20 @@ class IdentityRepository(Protocol):
     def get_many(self, identity_ids: Iterable[int]) -> dict[int, Identity]: ...
 
     def count(self) -> int: ...
+
+
+class ReferralRepository(Protocol):
+    def add(self, referral: CitizenshipReferral) -> None: ...
+
+    def get(self, referral_id: str) -> CitizenshipReferral | None: ...
+
+    def for_identity(self, identity_id: int) -> Sequence[CitizenshipReferral]:
+        """The person's referrals, oldest first."""
+        ...
+
+    def list(self, *, state: str | None = None, limit: int = 100) -> Sequence[CitizenshipReferral]:
+        """Referrals, oldest first (the adjudicators' queue), in one state if given."""
+        ...
 
 
 class IdentityUnitOfWork(Transaction, Protocol):

@@ -1,4 +1,4 @@
-"""Use cases of the identity context: enroll, read, derive status, rule on citizenship.
+"""Use cases of the identity context: enroll, read, derive status, record citizenship rulings.
 
 Every function takes keyword-only arguments and a unit of work, and records an audit entry in
 the same transaction as what it does: every read of personal data and every decision is in
@@ -9,14 +9,16 @@ from the caller's clock.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 
 from liaison.audit.services import record
-from liaison.identity.citizenship import INDICATORS, RULED_CITIZEN
+from liaison.identity.citizenship import INDICATORS, RULED_CITIZEN, needs_concurrence
 from liaison.identity.errors import DuplicateIdentity, InvalidCitizenshipRuling, UnknownIdentity
 from liaison.identity.model import (
     CitizenshipFinding,
     CitizenshipRuling,
+    Concurrence,
     Identity,
     ImmigrationStatus,
 )
@@ -28,8 +30,8 @@ __all__ = [
     "enroll_identities",
     "enroll_identity",
     "get_identity",
+    "record_concurrence",
     "record_ruling",
-    "rule_on_citizenship",
 ]
 
 ENROLLMENT = "enrollment"
@@ -104,32 +106,6 @@ def current_status(
     return status
 
 
-def rule_on_citizenship(
-    *,
-    uow: IdentityUnitOfWork,
-    identity_id: int,
-    finding: CitizenshipFinding,
-    indicators: Sequence[str],
-    officer: str,
-    evidence: str,
-    at: datetime,
-) -> CitizenshipRuling:
-    """Record ``officer``'s ruling on the listed citizenship indicators of an identity, in a
-    transaction of its own; see ``record_ruling`` for the rules."""
-    with uow:
-        ruling = record_ruling(
-            uow=uow,
-            identity_id=identity_id,
-            finding=finding,
-            indicators=indicators,
-            officer=officer,
-            evidence=evidence,
-            at=at,
-        )
-        uow.commit()
-    return ruling
-
-
 def record_ruling(
     *,
     uow: IdentityUnitOfWork,
@@ -139,23 +115,82 @@ def record_ruling(
     officer: str,
     evidence: str,
     at: datetime,
+    referral_id: str = "",
 ) -> CitizenshipRuling:
     """Record a citizenship ruling inside the caller's open unit of work (the caller commits).
 
-    A ``NOT_CITIZEN`` ruling resolves exactly the indicators it lists (at least one); a
-    ``CITIZEN`` ruling can never be undone by a later one. Raises ``UnknownIdentity``, or
-    ``InvalidCitizenshipRuling`` for an unknown indicator, missing evidence or officer, or a
-    ``NOT_CITIZEN`` ruling on someone already ruled a citizen. Audited as
-    ``identity.citizenship.rule``.
+    Who may rule on what is decided by the caller (``liaison.bookings.adjudication``); this
+    keeps the record's own rules. A ``NOT_CITIZEN`` ruling resolves exactly the indicators it
+    lists (at least one); on a record holding a citizenship event it waits for a second
+    adjudicator (``concurrence_required``). A ``CITIZEN`` ruling can never be undone by a later
+    one. Raises ``UnknownIdentity``, or ``InvalidCitizenshipRuling`` for an unknown indicator,
+    missing evidence or officer, or a ``NOT_CITIZEN`` ruling on someone already ruled a
+    citizen. Audited as ``identity.citizenship.rule`` with the evidence.
     """
-    ruling = CitizenshipRuling(finding, tuple(dict.fromkeys(indicators)), officer, evidence, at)
     identity = _load(uow, identity_id)
+    ruling = CitizenshipRuling(
+        finding,
+        tuple(dict.fromkeys(indicators)),
+        officer,
+        evidence,
+        at,
+        referral_id=referral_id,
+        concurrence_required=needs_concurrence(identity, finding),
+    )
     _check_ruling(ruling, identity)
     # assigned, not appended in place, so that any store sees the collection change
     identity.citizenship_rulings = [*identity.citizenship_rulings, ruling]
-    detail = {"finding": finding.value, "indicators": list(ruling.indicators), "evidence": evidence}
+    detail = {
+        "finding": finding.value,
+        "indicators": list(ruling.indicators),
+        "evidence": evidence,
+        "referral_id": referral_id,
+        "concurrence_required": ruling.concurrence_required,
+    }
     _audit(uow, officer, "identity.citizenship.rule", identity_id, CITIZENSHIP_RULING, at, detail)
     return ruling
+
+
+def record_concurrence(
+    *,
+    uow: IdentityUnitOfWork,
+    identity_id: int,
+    referral_id: str,
+    adjudicator: str,
+    agrees: bool,
+    note: str,
+    at: datetime,
+) -> CitizenshipRuling:
+    """A second adjudicator's answer to the ruling of ``referral_id`` that waits for one, inside
+    the caller's open unit of work. Agreeing brings the ruling into force; dissenting leaves it
+    out of force for good. Raises ``InvalidCitizenshipRuling`` when no ruling of the referral
+    waits, the note is blank, or the second adjudicator is the first. Audited as
+    ``identity.citizenship.concur`` with the note.
+    """
+    identity = _load(uow, identity_id)
+    rulings = list(identity.citizenship_rulings)
+    waiting = [n for n, r in enumerate(rulings) if r.referral_id == referral_id]
+    if not waiting or not rulings[waiting[-1]].awaiting_concurrence:
+        raise InvalidCitizenshipRuling(f"no ruling of referral {referral_id} awaits a concurrence")
+    ruling = rulings[waiting[-1]]
+    if not note.strip() or not adjudicator.strip():
+        raise InvalidCitizenshipRuling("a concurrence names its adjudicator and its note")
+    if adjudicator == ruling.officer:
+        raise InvalidCitizenshipRuling("the second adjudicator must be another person")
+    concurred = replace(ruling, concurrence=Concurrence(adjudicator, agrees, note, at))
+    rulings[waiting[-1]] = concurred
+    identity.citizenship_rulings = rulings
+    detail = {
+        "referral_id": referral_id,
+        "ruled_by": ruling.officer,
+        "finding": ruling.finding.value,
+        "agrees": agrees,
+        "note": note,
+    }
+    _audit(
+        uow, adjudicator, "identity.citizenship.concur", identity_id, CITIZENSHIP_RULING, at, detail
+    )
+    return concurred
 
 
 def _check_ruling(ruling: CitizenshipRuling, identity: Identity) -> None:

@@ -1,6 +1,7 @@
 """Imperative mappings: the domain's entities onto ``tables``, without the domain knowing.
 
-Entities (``Identity``, ``Booking``, ``Detainer``, ``User``, ``ApiKey``) are mapped with
+Entities (``Identity``, ``Booking``, ``Detainer``, ``CitizenshipReferral``, ``User``,
+``ApiKey``) are mapped with
 ``registry.map_imperatively``. Their value objects are frozen dataclasses without an identity
 of their own: one value may sit in two lists, or twice in one, and nothing on it could hold a
 row's key or position. So lists of them are JSON columns (``columns.JsonValue``) wrapped in
@@ -28,7 +29,7 @@ from liaison.accounts.model import ApiKey, User
 from liaison.adapters.store import tables
 from liaison.bookings.model import Biographics, Booking
 from liaison.detainers.model import Detainer
-from liaison.identity.model import Identity
+from liaison.identity.model import CitizenshipReferral, Identity
 
 __all__ = ["FingerprintRecord", "mapper_registry", "start_mappers"]
 
@@ -101,6 +102,7 @@ def _map() -> None:
     # would otherwise have nothing loaded, and reading it after its unit of work would fail.
     event.listen(Booking, "init", _start_fingerprints)
     _map_entity(Detainer, t.detainers)
+    _map_entity(CitizenshipReferral, t.citizenship_referrals)
     _map_entity(User, t.users)
     _map_entity(ApiKey, t.api_keys)
     # In-place changes to JSON lists and sets (``identity.events.append(...)``) mark the row

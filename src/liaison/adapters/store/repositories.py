@@ -22,7 +22,7 @@ from liaison.adapters.store.errors import translated
 from liaison.audit.model import AuditEntry
 from liaison.bookings.model import Booking, BookingState, Decision
 from liaison.detainers.model import Detainer, DetainerState
-from liaison.identity.model import Identity
+from liaison.identity.model import CitizenshipReferral, Identity, ReferralState
 from liaison.jurisdictions.model import Agency, Agreement287g, DetainerPolicy, Jurisdiction
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "SqlDetainerRepository",
     "SqlIdentityRepository",
     "SqlJurisdictionRepository",
+    "SqlReferralRepository",
 ]
 
 # PostgreSQL advisory-lock key that serializes appends to the audit chain (any fixed bigint).
@@ -162,6 +163,15 @@ class SqlDetainerRepository:
             order=(c.issued_at, c.detainer_id),
         )
 
+    def for_identity(self, identity_id: int) -> Sequence[Detainer]:
+        """Every detainer lodged on the person, in any state, oldest first."""
+        c = tables.detainers.c
+        return self._detainers(
+            f"reading the detainers of identity {identity_id}",
+            c.identity_id == identity_id,
+            order=(c.issued_at, c.detainer_id),
+        )
+
     def honored_released_before(self, cutoff: datetime) -> Sequence[Detainer]:
         """Honored detainers whose recorded release time is at or before ``cutoff``, earliest
         release first."""
@@ -201,6 +211,40 @@ class SqlDetainerRepository:
         if limit is not None:
             query = query.limit(limit)
         with translated(what):
+            return list(self._session.scalars(query))
+
+
+class SqlReferralRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, referral: CitizenshipReferral) -> None:
+        with translated(f"adding citizenship referral {referral.referral_id}"):
+            self._session.add(referral)
+            self._session.flush()
+
+    def get(self, referral_id: str) -> CitizenshipReferral | None:
+        with translated(f"reading citizenship referral {referral_id}"):
+            return self._session.get(CitizenshipReferral, referral_id)
+
+    def for_identity(self, identity_id: int) -> Sequence[CitizenshipReferral]:
+        """The person's referrals, oldest first."""
+        c = tables.citizenship_referrals.c
+        query = (
+            select(CitizenshipReferral)
+            .where(c.identity_id == identity_id)
+            .order_by(c.referred_at, c.referral_id)
+        )
+        with translated(f"reading the citizenship referrals of identity {identity_id}"):
+            return list(self._session.scalars(query))
+
+    def list(self, *, state: str | None = None, limit: int = 100) -> Sequence[CitizenshipReferral]:
+        """Referrals oldest first (the adjudicators' queue), in one state if given."""
+        c = tables.citizenship_referrals.c
+        query = select(CitizenshipReferral).order_by(c.referred_at, c.referral_id).limit(limit)
+        if state is not None:
+            query = query.where(c.state == ReferralState(state))
+        with translated("listing citizenship referrals"):
             return list(self._session.scalars(query))
 
 

@@ -29,13 +29,21 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 
 from liaison.accounts.model import Role
 from liaison.adapters.store.columns import BigId, EnumText, JsonValue, UTCDateTime
-from liaison.bookings.model import BookingState, Charge, Identification, Response, Review
-from liaison.detainers.model import DetainerState, ProbableCause, Transition
-from liaison.identity.model import CitizenshipRuling, ImmigrationEvent, PersonName
+from liaison.bookings.model import (
+    BookingState,
+    Charge,
+    Identification,
+    Response,
+    Review,
+    Verification,
+)
+from liaison.detainers.model import OPEN_STATES, DetainerState, ProbableCause, Transition
+from liaison.identity.model import CitizenshipRuling, ImmigrationEvent, PersonName, ReferralState
 from liaison.jurisdictions.model import AgreementModel, JurisdictionKind, PolicyKind
 from liaison.operations.model import (
     AssistanceAnswer,
@@ -63,6 +71,7 @@ __all__ = [
     "audit_entries",
     "booking_fingerprints",
     "bookings",
+    "citizenship_referrals",
     "custody_events",
     "declaration_answers",
     "declaration_extensions",
@@ -138,6 +147,7 @@ bookings = Table(
     Column("response", JsonValue(Response)),
     Column("reviews", JsonValue(list[Review]), nullable=False),
     Column("version", Integer, nullable=False),  # optimistic lock (orm._map_entity)
+    Column("verification", JsonValue(Verification)),  # the candidate an officer verified
     UniqueConstraint("tcn"),
     Index(None, "ori", "submitted_at"),
     Index(None, "state", "submitted_at"),
@@ -157,6 +167,9 @@ booking_fingerprints = Table(
     Column("record", LargeBinary, nullable=False),  # ISO/IEC 19794-2, as submitted
 )
 
+# the states in which a detainer is open, as the partial unique indexes below test them
+OPEN_DETAINER = text("state IN (" + ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATES)) + ")")
+
 detainers = Table(
     "detainers",
     metadata,
@@ -173,10 +186,45 @@ detainers = Table(
     Column("released_at", UTCDateTime),
     Column("history", JsonValue(list[Transition]), nullable=False),
     Column("version", Integer, nullable=False),  # optimistic lock (orm._map_entity)
+    Column("statement", Text, nullable=False, server_default=""),
     Index(None, "booking_id"),
     Index(None, "identity_id", "state"),
     Index(None, "state", "released_at"),
     Index(None, "ori", "issued_at"),
+    # The store itself holds the line against two writers racing: one open detainer per
+    # booking, and per person and holding agency (the services refuse it first, by name).
+    Index(
+        "uq_detainers_open_booking",
+        "booking_id",
+        unique=True,
+        sqlite_where=OPEN_DETAINER,
+        postgresql_where=OPEN_DETAINER,
+    ),
+    Index(
+        "uq_detainers_open_identity_ori",
+        "identity_id",
+        "ori",
+        unique=True,
+        sqlite_where=OPEN_DETAINER,
+        postgresql_where=OPEN_DETAINER,
+    ),
+)
+
+citizenship_referrals = Table(
+    "citizenship_referrals",
+    metadata,
+    Column("referral_id", Text, primary_key=True),
+    Column("identity_id", BigId, nullable=False),
+    Column("booking_id", Text, nullable=False),
+    Column("referred_by", Text, nullable=False),
+    Column("referred_at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("indicators", JsonValue(tuple[str, ...]), nullable=False),
+    Column("state", EnumText(ReferralState), nullable=False),
+    Column("decided_at", UTCDateTime),
+    Column("version", Integer, nullable=False),  # optimistic lock (orm._map_entity)
+    Index(None, "identity_id"),
+    Index(None, "state", "referred_at"),
 )
 
 jurisdictions = Table(

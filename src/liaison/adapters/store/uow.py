@@ -35,6 +35,7 @@ from liaison.adapters.store.repositories import (
     SqlDetainerRepository,
     SqlIdentityRepository,
     SqlJurisdictionRepository,
+    SqlReferralRepository,
 )
 from liaison.adapters.store.screening import (
     SqlCampaignRepository,
@@ -105,6 +106,7 @@ class _Open:
 
     session: Session
     identities: SqlIdentityRepository
+    referrals: SqlReferralRepository
     bookings: SqlBookingRepository
     detainers: SqlDetainerRepository
     jurisdictions: SqlJurisdictionRepository
@@ -140,6 +142,7 @@ class SqlUnitOfWork:
         self._current = _Open(
             session=session,
             identities=SqlIdentityRepository(session),
+            referrals=SqlReferralRepository(session),
             bookings=SqlBookingRepository(session),
             detainers=SqlDetainerRepository(session),
             jurisdictions=SqlJurisdictionRepository(session),
@@ -186,6 +189,10 @@ class SqlUnitOfWork:
     @property
     def identities(self) -> SqlIdentityRepository:
         return self._open().identities
+
+    @property
+    def referrals(self) -> SqlReferralRepository:
+        return self._open().referrals
 
     @property
     def bookings(self) -> SqlBookingRepository:

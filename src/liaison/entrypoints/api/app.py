@@ -8,6 +8,7 @@ from liaison.bootstrap import Container
 from liaison.entrypoints.api.errors import liaison_error_handler
 from liaison.entrypoints.api.routes import (
     access,
+    adjudication,
     bookings,
     detainers,
     jurisdictions,
@@ -29,7 +30,8 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.liaison = container
     app.add_exception_handler(LiaisonError, liaison_error_handler)
-    for module in (access, bookings, detainers, jurisdictions, operations, oversight, screening):
+    routers = (access, adjudication, bookings, detainers, jurisdictions, operations, oversight)
+    for module in (*routers, screening):
         app.include_router(module.router)
 
     @app.get("/health", tags=["ops"])

@@ -32,6 +32,11 @@ STATUS: dict[type[LiaisonError], int] = {
     bookings.OutsideAgency: 404,  # as if it did not exist: no probing other agencies' data
     bookings.NotReviewable: 409,
     bookings.WrongAgency: 403,
+    bookings.AdjudicationError: 422,
+    bookings.UnknownReferral: 404,
+    bookings.ReferralNotOpen: 409,
+    bookings.NotAnAdjudicator: 403,  # separation of duties: the role that may rule
+    bookings.AdjudicatorConflict: 403,  # separation of duties: not on one's own case
     # detainers
     detainers.DetainerError: 409,
     detainers.UnknownDetainer: 404,
@@ -43,6 +48,11 @@ STATUS: dict[type[LiaisonError], int] = {
     detainers.CitizenshipIndicatorUnresolved: 422,
     detainers.MissingProbableCause: 422,
     detainers.MissingWarrant: 422,
+    detainers.NotTheVerifiedIdentity: 422,
+    detainers.BasisNotSupported: 422,
+    detainers.DetainerAlreadyOpen: 409,  # one open detainer per booking, per person and agency
+    detainers.ConflictOfDuties: 403,  # separation of duties: an adjudicator of the person
+    detainers.ImpossibleReleaseTime: 422,
     detainers.AnswerForbiddenByPolicy: 422,
     # identity
     identity.UnknownIdentity: 404,

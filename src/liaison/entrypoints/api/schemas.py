@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -12,6 +13,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from liaison.bookings.model import Biographics, Booking, Charge, ReviewAction
 from liaison.bookings.services import BookingSubmission
 from liaison.detainers.model import Detainer, DetainerState, ProbableCause
+from liaison.identity.model import (
+    CitizenshipFinding,
+    CitizenshipReferral,
+    CitizenshipRuling,
+    ReferralState,
+)
 from liaison.jurisdictions.model import JailAnswer, PolicyKind
 
 
@@ -130,11 +137,17 @@ class ReviewItem(Strict):
     decision: str
     flags: list[str]
     candidates: list[CandidateOut]
+    verified_identity_id: int | None = Field(
+        None, description="the candidate an officer verified: the only one a detainer may name"
+    )
 
     @classmethod
     def of(cls, booking: Booking) -> ReviewItem:
         ident = booking.identification
         return cls(
+            verified_identity_id=(
+                booking.verification.identity_id if booking.verification else None
+            ),
             booking_id=booking.booking_id,
             tcn=booking.tcn,
             ori=booking.ori,
@@ -153,11 +166,22 @@ class ReviewItem(Strict):
 
 class ReviewIn(Strict):
     action: ReviewAction
-    verified_identity_id: int | None = None
+    verified_identity_id: int | None = Field(
+        None,
+        ge=0,
+        le=2**63 - 1,
+        description="the candidate confirmed; naming another than the one verified changes the "
+        "verification (cancelling what was lodged on the old one), except when lodging",
+    )
     reason: str = Field(min_length=1, max_length=500)
     basis: ProbableCause | None = None
-    warrant_ref: str = ""
+    warrant_ref: str = Field("", max_length=100)
     judicial_warrant: bool = False
+    statement: str = Field(
+        "",
+        max_length=4000,
+        description="the statement or other evidence a statements_or_evidence basis rests on",
+    )
 
 
 class DetainerOut(Strict):
@@ -171,10 +195,12 @@ class DetainerOut(Strict):
     issued_at: datetime
     released_at: datetime | None
     hold_deadline: datetime | None
+    statement: str = ""
 
     @classmethod
     def of(cls, d: Detainer) -> DetainerOut:
         return cls(
+            statement=d.statement,
             detainer_id=d.detainer_id,
             booking_id=d.booking_id,
             identity_id=d.identity_id,
@@ -191,6 +217,8 @@ class DetainerOut(Strict):
 class ReviewOut(Strict):
     booking: ResponseOut
     detainer: DetainerOut | None
+    verified_identity_id: int | None = None
+    referral_id: str | None = Field(None, description="the citizenship referral opened, if any")
 
 
 class AnswerIn(Strict):
@@ -199,16 +227,86 @@ class AnswerIn(Strict):
 
 class ReleaseIn(Strict):
     released_at: AwareDatetime
+    reason: str = Field(
+        "", max_length=500, description="required to correct a release time already recorded"
+    )
 
 
 class ReasonIn(Strict):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class CitizenshipIn(Strict):
-    finding: str = Field(pattern="^(citizen|not_citizen)$")
-    indicators: list[str] = []
-    evidence: str = Field(min_length=1, max_length=500)
+class RulingIn(Strict):
+    finding: CitizenshipFinding
+    indicators: list[str] = Field([], max_length=20)
+    evidence: str = Field(min_length=1, max_length=2000, description="the evidence cited")
+
+
+class ConcurrenceIn(Strict):
+    agrees: bool
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class RulingOut(Strict):
+    finding: CitizenshipFinding
+    indicators: list[str]
+    adjudicator: str
+    evidence: str
+    ruled_at: datetime
+    concurrence_required: bool
+    concurred_by: str | None
+    concurs: bool | None
+    in_force: bool
+
+    @classmethod
+    def of(cls, r: CitizenshipRuling) -> RulingOut:
+        c = r.concurrence
+        return cls(
+            finding=r.finding,
+            indicators=list(r.indicators),
+            adjudicator=r.officer,
+            evidence=r.evidence,
+            ruled_at=r.ruled_at,
+            concurrence_required=r.concurrence_required,
+            concurred_by=c.adjudicator if c else None,
+            concurs=c.agrees if c else None,
+            in_force=r.in_force,
+        )
+
+
+class ReferralOut(Strict):
+    referral_id: str
+    identity_id: int
+    booking_id: str
+    referred_by: str
+    referred_at: datetime
+    reason: str
+    indicators: list[str]
+    state: ReferralState
+    decided_at: datetime | None
+    rulings: list[RulingOut] = []
+    cancelled_detainers: list[str] = []
+
+    @classmethod
+    def of(
+        cls,
+        r: CitizenshipReferral,
+        rulings: Sequence[CitizenshipRuling] = (),
+        cancelled: Sequence[str] = (),
+    ) -> ReferralOut:
+        return cls(
+            referral_id=r.referral_id,
+            identity_id=r.identity_id,
+            booking_id=r.booking_id,
+            referred_by=r.referred_by,
+            referred_at=r.referred_at,
+            reason=r.reason,
+            indicators=list(r.indicators),
+            state=r.state,
+            decided_at=r.decided_at,
+            rulings=[RulingOut.of(x) for x in rulings if x.referral_id == r.referral_id],
+            cancelled_detainers=list(cancelled),
+        )
 
 
 class UserIn(Strict):

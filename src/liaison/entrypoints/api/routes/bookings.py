@@ -17,6 +17,7 @@ from liaison.accounts.model import Role
 from liaison.bookings import services as bookings
 from liaison.bookings import transactions
 from liaison.bookings.errors import WrongAgency
+from liaison.bookings.model import ReviewAction
 from liaison.entrypoints.api.auth import Principal, allow
 from liaison.entrypoints.api.deps import Wired
 from liaison.entrypoints.api.schemas import (
@@ -209,7 +210,11 @@ def candidates(booking_id: str, who: Officer, wired: Wired) -> ReviewItem:
 
 @router.post("/bookings/{booking_id}/review")
 def review(booking_id: str, body: ReviewIn, who: Officer, wired: Wired) -> ReviewOut:
-    """Record the officer's decision; ``lodge_detainer`` lodges one in the same transaction."""
+    """Record the officer's review: ``verified_identity_id`` names the candidate confirmed;
+    ``lodge_detainer`` lodges on the verified identity in the same transaction (refused,
+    naming the safeguard, when one does not hold); ``refer_citizenship`` opens a referral for
+    adjudicators."""
+    referral_id = wired.new_id()
     booking, detainer = bookings.review_booking(
         uow=wired.uow(),
         booking_id=booking_id,
@@ -218,10 +223,15 @@ def review(booking_id: str, body: ReviewIn, who: Officer, wired: Wired) -> Revie
         verified_identity_id=body.verified_identity_id,
         reason=body.reason,
         at=wired.clock(),
-        detainer=bookings.DetainerRequest(body.basis, body.warrant_ref, body.judicial_warrant),
+        detainer=bookings.DetainerRequest(
+            body.basis, body.warrant_ref, body.judicial_warrant, body.statement
+        ),
         detainer_id=wired.new_id(),
+        referral_id=referral_id,
     )
     return ReviewOut(
         booking=ResponseOut.of(booking),
         detainer=DetainerOut.of(detainer) if detainer else None,
+        verified_identity_id=booking.verification.identity_id if booking.verification else None,
+        referral_id=referral_id if body.action is ReviewAction.REFER_CITIZENSHIP else None,
     )

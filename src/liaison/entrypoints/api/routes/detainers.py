@@ -83,11 +83,14 @@ def answer(detainer_id: str, body: AnswerIn, who: Jail, wired: Wired) -> Detaine
 
 @router.post("/detainers/{detainer_id}/release")
 def release(detainer_id: str, body: ReleaseIn, who: Jail, wired: Wired) -> DetainerOut:
-    """The jail records when the person is (or would otherwise be) released."""
+    """The jail records when the person is (or would otherwise be) released: never later than
+    now (15 minutes' tolerance), never before the arrest; a correction needs a reason and may
+    not move a passed release time later."""
     done = bookings.record_release(
         uow=wired.uow(),
         detainer_id=detainer_id,
         released_at=body.released_at,
+        reason=body.reason,
         ori=who.ori or "-",
         actor=who.actor,
         at=wired.clock(),

@@ -1,4 +1,4 @@
-"""Citizenship rulings, reports and the audit trail."""
+"""Reports and the audit trail (citizenship rulings: ``routes.adjudication``)."""
 
 from __future__ import annotations
 
@@ -9,35 +9,15 @@ from fastapi import APIRouter, Depends
 
 from liaison.accounts.model import Role
 from liaison.audit import services as audit
-from liaison.bookings import services as bookings
 from liaison.entrypoints.api.auth import Principal, allow
 from liaison.entrypoints.api.deps import Wired
-from liaison.entrypoints.api.schemas import AuditVerifyOut, CitizenshipIn, DeclinedRow, DetainerOut
-from liaison.identity.model import CitizenshipFinding
+from liaison.entrypoints.api.schemas import AuditVerifyOut, DeclinedRow
 from liaison.reporting import services as reporting
 
 router = APIRouter(tags=["oversight"])
 
-Officer = Annotated[Principal, Depends(allow(Role.ENFORCEMENT_OFFICER))]
 Analyst = Annotated[Principal, Depends(allow(Role.PROGRAM_MANAGER, Role.AUDITOR))]
 Auditor = Annotated[Principal, Depends(allow(Role.AUDITOR))]
-
-
-@router.post("/identities/{identity_id}/citizenship")
-def rule_on_citizenship(
-    identity_id: int, body: CitizenshipIn, who: Officer, wired: Wired
-) -> list[DetainerOut]:
-    """A person's ruling on citizenship indicators; ``citizen`` cancels open detainers."""
-    cancelled = bookings.rule_on_citizenship(
-        uow=wired.uow(),
-        identity_id=identity_id,
-        finding=CitizenshipFinding(body.finding),
-        indicators=tuple(body.indicators),
-        officer=who.actor,
-        evidence=body.evidence,
-        at=wired.clock(),
-    )
-    return [DetainerOut.of(d) for d in cancelled]
 
 
 @router.get("/reports/declined-detainers")
