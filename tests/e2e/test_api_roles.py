@@ -13,6 +13,7 @@ from .conftest import Running
 SF = "CA0380000"
 MANAGER = {"program_manager"}
 OPERATIONS_READERS = {"program_manager", "auditor"}
+REFERRAL_READERS = {"adjudicator", "enforcement_officer", "auditor"}
 
 # (method, path, body, roles admitted; "jail" is a jail system's API key)
 ENDPOINTS: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
@@ -38,7 +39,10 @@ ENDPOINTS: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
     ("POST", "/detainers/x/release", {}, {"booking_officer", "jail"}),
     ("POST", "/detainers/x/transfer", None, {"enforcement_officer"}),
     ("POST", "/detainers/x/cancel", {"reason": "r"}, {"enforcement_officer"}),
-    ("POST", "/identities/1/citizenship", {}, {"enforcement_officer"}),
+    ("GET", "/citizenship/referrals", None, REFERRAL_READERS),
+    ("GET", "/citizenship/referrals/x", None, REFERRAL_READERS),
+    ("POST", "/citizenship/referrals/x/ruling", {}, {"adjudicator"}),
+    ("POST", "/citizenship/referrals/x/concurrence", {}, {"adjudicator"}),
     ("GET", "/reports/declined-detainers", None, {"program_manager", "auditor"}),
     ("GET", "/audit/verify", None, {"auditor"}),
     ("POST", "/users", {}, {"admin"}),
@@ -92,6 +96,7 @@ PEOPLE = {
     "auditor": "auditor",
     "screening_analyst": "analyst",
     "booking_officer": "jailer_tx",
+    "adjudicator": "adjudicator",
 }
 
 

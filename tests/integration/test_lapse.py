@@ -4,8 +4,9 @@ jail honors it and records the release time T. Until T + 48 h the hold stands an
 be taken; one second past it a transfer is refused and the worker's scheduled check lapses
 the detainer, leaving ``detainer.lapse`` in the audit trail.
 
-Also here, because it needs the same real store: a ``citizen`` ruling cancels the person's
-open detainer in the ruling's own transaction, so either both are stored or neither is.
+Also here, because it needs the same real store: an adjudicator's ``citizen`` ruling on a
+citizenship referral cancels the person's open detainer in the ruling's own transaction, so
+either both are stored or neither is.
 """
 
 from __future__ import annotations
@@ -20,15 +21,17 @@ from typing import Any
 import pytest
 
 from liaison import bootstrap
+from liaison.accounts.model import Role, User
 from liaison.audit import services as audit
 from liaison.audit.model import AuditEntry
+from liaison.bookings import adjudication
 from liaison.bookings import services as bookings
 from liaison.bookings.model import Biographics, BookingState, Charge, Decision, ReviewAction
 from liaison.detainers import services as detainers
 from liaison.detainers.errors import CitizenshipIndicatorUnresolved, HoldExpired, IllegalTransition
 from liaison.detainers.model import HOLD_LIMIT, Detainer, DetainerState, ProbableCause
 from liaison.entrypoints.worker import Worker
-from liaison.identity.model import CitizenshipFinding
+from liaison.identity.model import CitizenshipFinding, ReferralState
 from liaison.jurisdictions.model import JailAnswer
 from liaison.settings import Settings
 from liaison.synth.spine import booking_fingers, build_spine_world
@@ -38,6 +41,7 @@ IDENTITIES = 30
 TRAVIS = "TX2270000"  # Travis County: honor_all
 JAIL = f"jail:{TRAVIS}"
 OFFICER = "officer"
+ADJUDICATOR = "adjudicator.reyes"  # an account of its own, added by the test
 STEP = timedelta(minutes=5)  # between one person's acts, so the record reads in order
 
 BACKENDS = [
@@ -213,16 +217,30 @@ def test_a_citizen_ruling_cancels_the_open_detainer_in_its_own_transaction(
 ) -> None:
     s = spine
     s.clock.now = datetime(2026, 12, 10, 8, 0, tzinfo=UTC)
-    identity, detainer_id = 18, "D-CITIZEN"
+    identity, detainer_id, referral_id = 18, "D-CITIZEN", "R-CITIZEN"
     booking_id = book_and_identify(
         s, Worker(s.c, name="citizen-test"), identity=identity, tcn="CIT-1"
     )
     lodge_and_serve(s, booking_id=booking_id, identity=identity, detainer_id=detainer_id)
+    # the person says they are a citizen: the officer refers it; an adjudicator rules
+    bookings.review_booking(
+        uow=s.c.uow(),
+        booking_id=booking_id,
+        officer=OFFICER,
+        action=ReviewAction.REFER_CITIZENSHIP,
+        verified_identity_id=identity,
+        reason="claims a U.S. citizen parent",
+        at=s.clock.tick(),
+        referral_id=referral_id,
+    )
+    with s.c.uow() as uow:
+        uow.accounts.add_user(User(ADJUDICATOR, "argon2-hash", roles={Role.ADJUDICATOR}))
+        uow.commit()
     ruling: dict[str, Any] = {
-        "identity_id": identity,
+        "referral_id": referral_id,
         "finding": CitizenshipFinding.CITIZEN,
         "indicators": [],
-        "officer": OFFICER,
+        "adjudicator": ADJUDICATOR,
         "evidence": "derived citizenship through a U.S. citizen parent (N-600 on file)",
     }
 
@@ -233,31 +251,42 @@ def test_a_citizen_ruling_cancels_the_open_detainer_in_its_own_transaction(
         cancel_open(**kwargs)
         raise RuntimeError("the store went away")
 
-    monkeypatch.setattr(bookings.detainers, "cancel_open_for_citizenship", cancel_then_fail)
+    monkeypatch.setattr(adjudication.detainers, "cancel_open_for_citizenship", cancel_then_fail)
     head = s.trail()[-1]
     with pytest.raises(RuntimeError, match="went away"):
-        bookings.rule_on_citizenship(uow=s.c.uow(), at=s.clock.tick(), **ruling)
+        adjudication.rule(uow=s.c.uow(), at=s.clock.tick(), **ruling)
     monkeypatch.undo()
     assert s.detainer(detainer_id).state is DetainerState.SERVED
     with s.c.uow() as uow:
         person = uow.identities.get(identity)
+        referral = uow.referrals.get(referral_id)
     assert person is not None
     assert person.citizenship_rulings == []
+    assert referral is not None
+    assert referral.state is ReferralState.OPEN
     assert s.trail()[-1] == head
 
     at = s.clock.tick()
-    cancelled = bookings.rule_on_citizenship(uow=s.c.uow(), at=at, **ruling)
-    assert [d.detainer_id for d in cancelled] == [detainer_id]
+    done = adjudication.rule(uow=s.c.uow(), at=at, **ruling)
+    assert [d.detainer_id for d in done.cancelled] == [detainer_id]
     stored = s.detainer(detainer_id)
     assert stored.state is DetainerState.CANCELLED
     assert stored.history[-1].reason == f"citizenship evidence: {ruling['evidence']}"
     with s.c.uow() as uow:
         person = uow.identities.get(identity)
+        referral = uow.referrals.get(referral_id)
     assert person is not None
     assert [r.finding for r in person.citizenship_rulings] == [CitizenshipFinding.CITIZEN]
-    rule, cancel = s.trail()[-2:]
-    assert (rule.action, cancel.action) == ("identity.citizenship.rule", "detainer.cancel")
-    assert rule.at == cancel.at == at
+    assert [r.referral_id for r in person.citizenship_rulings] == [referral_id]
+    assert referral is not None
+    assert (referral.state, referral.decided_at) == (ReferralState.DECIDED, at)
+    rule, cancel, decided = s.trail()[-3:]
+    assert (rule.action, cancel.action, decided.action) == (
+        "identity.citizenship.rule",
+        "detainer.cancel",
+        "citizenship.rule",
+    )
+    assert rule.at == cancel.at == decided.at == at
     assert cancel.subject == f"detainer:{detainer_id}"
 
     # U.S. citizens are never detained: a later booking of the same person cannot lodge one

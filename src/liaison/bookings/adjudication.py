@@ -262,9 +262,11 @@ def _check_adjudicator(uow: BookingsUnitOfWork, referral: CitizenshipReferral, w
                 who, f"they lodged detainer {detainer.detainer_id} on identity {identity_id}"
             )
     booking = uow.bookings.get(referral.booking_id)
-    verification = booking.verification if booking else None
-    if verification is not None and verification.officer == who:
-        raise AdjudicatorConflict(who, f"they verified the match of booking {referral.booking_id}")
+    for review in booking.reviews if booking else []:
+        if review.officer == who and review.verified_identity_id == identity_id:
+            raise AdjudicatorConflict(
+                who, f"they verified the match of booking {referral.booking_id}"
+            )
 
 
 def _load(uow: BookingsUnitOfWork, referral_id: str) -> CitizenshipReferral:

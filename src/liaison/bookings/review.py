@@ -180,6 +180,8 @@ def _verify(
         rejected = named if named is not None else (current.identity_id if current else None)
         if current is None or rejected != current.identity_id:
             return []
+        if not reason.strip():
+            raise NotReviewable("rejecting the verified match needs a reason")
         booking.verification = None
         why = f"match with identity {rejected} rejected by {officer}: {reason}"
         return detainers.cancel_open_for_booking(

@@ -57,18 +57,20 @@ def describe_event(event: ImmigrationEvent) -> str:
 
 def _final_order(history: Sequence[ImmigrationEvent]) -> BasisSupport:
     basis = ProbableCause.FINAL_ORDER
-    order: ImmigrationEvent | None = None
-    executed = False
+    standing: ImmigrationEvent | None = None  # the latest order still in force
+    executed: ImmigrationEvent | None = None  # the latest order a removal carried out
+    pending: ImmigrationEvent | None = None  # an order not yet carried out (may be vacated)
     vacated: tuple[ImmigrationEvent, ImmigrationEvent] | None = None
     for e in history:
         if e.kind is K.FINAL_ORDER:
-            order, executed = e, False
-        elif e.kind is K.REMOVED and order is not None:
-            executed = True
-        elif e.kind in _REOPENS and order is not None and not executed:
-            vacated, order = (order, e), None  # terminated: vacated; initiated again: reopened
-    if order is not None:
-        return BasisSupport(basis, True, f"final order {describe_event(order)}", (order,))
+            pending = standing = e
+        elif e.kind is K.REMOVED and pending is not None:
+            executed, pending = pending, None
+        elif e.kind in _REOPENS and pending is not None:
+            # terminated: vacated; initiated again: reopened. An executed order still stands.
+            vacated, pending, standing = (pending, e), None, executed
+    if standing is not None:
+        return BasisSupport(basis, True, f"final order {describe_event(standing)}", (standing,))
     if vacated is not None:
         ordered, ended = vacated
         return BasisSupport(

@@ -17,9 +17,10 @@ from tests.fakes import (
     FakeUnitOfWork,
 )
 
+from liaison.accounts.model import Role, User
 from liaison.audit.services import verify_trail
 from liaison.biometrics.model import FingerPosition, FingerTemplate
-from liaison.bookings import services
+from liaison.bookings import adjudication, services
 from liaison.bookings.errors import DuplicateTcn, InvalidBooking, NotReviewable, UnknownBooking
 from liaison.bookings.model import (
     Biographics,
@@ -45,6 +46,7 @@ from liaison.identity.model import (
     Identity,
     ImmigrationEvent,
     PersonName,
+    ReferralState,
 )
 from liaison.identity.priority import PriorityTable
 from liaison.jurisdictions.errors import UnknownAgency
@@ -226,6 +228,7 @@ def review(
     booking_id: str = "BK-1",
     detainer_id: str = "D-1",
     at: datetime = T0 + 2 * H,
+    referral_id: str = "",
 ) -> tuple[Booking, Detainer | None]:
     return services.review_booking(
         uow=uow,
@@ -237,6 +240,7 @@ def review(
         at=at,
         detainer=services.DetainerRequest(ProbableCause.BIOMETRIC_NO_LAWFUL_STATUS, warrant_ref),
         detainer_id=detainer_id,
+        referral_id=referral_id,
     )
 
 
@@ -636,22 +640,33 @@ def test_a_criminal_criteria_policy_refuses_to_honor_for_a_traffic_charge() -> N
 
 # -- citizenship ------------------------------------------------------------------------------
 
+ADJUDICATOR = "adjudicator.kim"
+
+
+def referred(uow: FakeUnitOfWork) -> None:
+    """A served detainer on the booking, then the officer's referral of the person's
+    citizenship to adjudication, and an adjudicator's account to rule on it."""
+    served_detainer(uow, (ASSAULT,))
+    review(uow, action=ReviewAction.REFER_CITIZENSHIP, at=T0 + 4 * H, referral_id="R-1")
+    uow.accounts.add_user(User(ADJUDICATOR, "argon2-hash", roles={Role.ADJUDICATOR}))
+
 
 def rule(uow: FakeUnitOfWork, finding: CitizenshipFinding, evidence: str) -> list[Detainer]:
-    return services.rule_on_citizenship(
+    adjudicated = adjudication.rule(
         uow=uow,
-        identity_id=PERSON,
+        referral_id="R-1",
         finding=finding,
         indicators=(),
-        officer="officer.kim",
+        adjudicator=ADJUDICATOR,
         evidence=evidence,
         at=T0 + 5 * H,
     )
+    return list(adjudicated.cancelled)
 
 
 def test_a_citizen_ruling_cancels_the_open_detainer_in_the_same_transaction() -> None:
     uow = world()
-    served_detainer(uow, (ASSAULT,))
+    referred(uow)
     commits = uow.commits
 
     cancelled = rule(uow, CitizenshipFinding.CITIZEN, "U.S. passport 123456789 verified")
@@ -664,12 +679,16 @@ def test_a_citizen_ruling_cancels_the_open_detainer_in_the_same_transaction() ->
     assert person is not None
     assert [r.finding for r in person.citizenship_rulings] == [CitizenshipFinding.CITIZEN]
     assert uow.commits == commits + 1
-    assert actions(uow)[-2:] == ["identity.citizenship.rule", "detainer.cancel"]
+    assert actions(uow)[-3:] == [
+        "identity.citizenship.rule",
+        "detainer.cancel",
+        "citizenship.rule",
+    ]
 
 
 def test_a_citizen_ruling_is_not_kept_when_cancelling_its_detainers_fails() -> None:
     uow = world()
-    served_detainer(uow, (ASSAULT,))
+    referred(uow)
     audit = uow.audit
     assert isinstance(audit, FailingAuditRepository)
     trail_length = len(audit.rows)
@@ -684,14 +703,38 @@ def test_a_citizen_ruling_is_not_kept_when_cancelling_its_detainers_fails() -> N
     detainer = uow.detainers.get("D-1")
     assert detainer is not None
     assert detainer.state is DetainerState.SERVED
+    referral = uow.referrals.get("R-1")
+    assert referral is not None
+    assert referral.state is ReferralState.OPEN
     assert len(audit.rows) == trail_length
 
 
 def test_a_refused_ruling_cancels_nothing() -> None:
     uow = world()
-    served_detainer(uow, (ASSAULT,))
+    referred(uow)
     with pytest.raises(InvalidCitizenshipRuling):
         rule(uow, CitizenshipFinding.CITIZEN, " ")
     detainer = uow.detainers.get("D-1")
     assert detainer is not None
     assert detainer.state is DetainerState.SERVED
+    referral = uow.referrals.get("R-1")
+    assert referral is not None
+    assert referral.state is ReferralState.OPEN
+
+
+def test_the_exported_names_are_pinned() -> None:
+    assert services.__all__ == [
+        "IDENTIFY",
+        "BookingSubmission",
+        "DetainerRequest",
+        "EncounterScreening",
+        "Submitted",
+        "answer_detainer",
+        "find_replay",
+        "get_booking",
+        "identify_booking",
+        "record_release",
+        "review_booking",
+        "review_queue",
+        "submit_booking",
+    ]

@@ -11,6 +11,7 @@ from liaison.detainers.errors import (
     DetainerError,
     HoldExpired,
     IllegalTransition,
+    ImpossibleReleaseTime,
     LapseNotDue,
     MissingOfficer,
     MissingProbableCause,
@@ -24,6 +25,7 @@ from liaison.detainers.lifecycle import TRANSITIONS, Event
 from liaison.detainers.model import (
     HOLD_LIMIT,
     OPEN_STATES,
+    RELEASE_TIME_TOLERANCE,
     Detainer,
     DetainerState,
     ProbableCause,
@@ -34,6 +36,8 @@ from liaison.jurisdictions.model import JailAnswer
 S = DetainerState
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 H = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
+SECOND = timedelta(seconds=1)
 
 
 def lodged(at: datetime = T0, **overrides: object) -> Detainer:
@@ -66,7 +70,7 @@ def in_state(state: DetainerState) -> Detainer:
         S.TRANSFERRED: ["serve", "honor", "transfer"],
         S.RELEASED: ["serve", "decline", "release"],
         S.CANCELLED: ["cancel"],
-        S.LAPSED: ["serve", "honor", "release_long_ago", "lapse"],
+        S.LAPSED: ["serve", "honor", "release", "lapse"],
     }
     at = T0
     for step in paths[state]:
@@ -83,11 +87,10 @@ def in_state(state: DetainerState) -> Detainer:
             lifecycle.transfer(d, actor="officer", at=at)
         elif step == "release":
             lifecycle.record_release(d, at, at=at, actor="jail")
-        elif step == "release_long_ago":
-            lifecycle.record_release(d, at - 3 * HOLD_LIMIT, at=at, actor="jail")
         elif step == "cancel":
             lifecycle.cancel(d, actor="officer", at=at, reason="entered in error")
         elif step == "lapse":
+            at += HOLD_LIMIT  # the hold ran out without a transfer
             lifecycle.lapse(d, at)
     assert d.state is state
     return d
@@ -276,7 +279,7 @@ def test_cancel_needs_a_reason() -> None:
 def test_record_release(state: DetainerState, after: DetainerState) -> None:
     d = in_state(state)
     at = last_time(d) + H
-    released = at + 24 * H
+    released = at - 20 * MINUTE  # recorded a little after it happened
     assert lifecycle.record_release(d, released, at=at, actor="jail") is after
     assert d.state is after
     assert d.released_at == released
@@ -294,14 +297,29 @@ def test_record_release_is_refused_elsewhere(state: DetainerState) -> None:
         lifecycle.record_release(d, T0, at=last_time(d) + H, actor="jail")
 
 
-def test_a_future_release_time_may_move_either_way() -> None:
+def test_a_release_time_not_yet_passed_may_move_either_way_with_a_reason() -> None:
     d = in_state(S.HONORED)
     now = last_time(d) + H
-    lifecycle.record_release(d, now + 24 * H, at=now, actor="jail")
-    lifecycle.record_release(d, now + 72 * H, at=now + H, actor="jail")  # sentence extended
-    assert d.released_at == now + 72 * H
-    lifecycle.record_release(d, now + 10 * H, at=now + 2 * H, actor="jail")
-    assert d.released_at == now + 10 * H
+    lifecycle.record_release(d, now + 10 * MINUTE, at=now, actor="jail")  # the van leaves soon
+    lifecycle.record_release(
+        d, now + 14 * MINUTE, at=now + MINUTE, actor="jail", reason="paperwork delayed"
+    )
+    assert d.released_at == now + 14 * MINUTE
+    lifecycle.record_release(
+        d, now + 2 * MINUTE, at=now + 2 * MINUTE, actor="jail", reason="released at once"
+    )
+    assert d.released_at == now + 2 * MINUTE
+
+
+def test_a_release_time_days_ahead_is_refused_and_changes_nothing() -> None:
+    # a jail used to record the scheduled release days ahead; the 48-hour clock would then
+    # start in the future and the hold run on unwatched: it is recorded when it happens
+    d = in_state(S.HONORED)
+    now = last_time(d) + H
+    before = copy.deepcopy(d)
+    with pytest.raises(ImpossibleReleaseTime, match="later than now"):
+        lifecycle.record_release(d, now + 72 * H, at=now, actor="jail")
+    assert (d.state, d.released_at, d.history) == (S.HONORED, None, before.history)
 
 
 def test_a_passed_release_time_cannot_move_later() -> None:
@@ -311,11 +329,121 @@ def test_a_passed_release_time_cannot_move_later() -> None:
     history = list(d.history)
     with pytest.raises(ReleaseTimeFixed):
         # 47 hours into the hold, "re-releasing" would restart the 48-hour clock
-        lifecycle.record_release(d, release + 47 * H, at=release + 47 * H, actor="jail")
+        lifecycle.record_release(
+            d, release + 47 * H, at=release + 47 * H, actor="jail", reason="released again"
+        )
     assert d.released_at == release
     assert d.history == history
-    lifecycle.record_release(d, release - H, at=release + 47 * H, actor="jail")  # earlier: fine
+    lifecycle.record_release(
+        d, release - H, at=release + 47 * H, actor="jail", reason="the log shows 08:00"
+    )  # earlier: fine
     assert d.released_at == release - H
+
+
+# -- release times ----------------------------------------------------------------------------
+
+
+def test_a_release_time_exactly_the_tolerance_ahead_is_accepted() -> None:
+    d = in_state(S.SERVED)
+    now = last_time(d) + H
+    lifecycle.record_release(d, now + RELEASE_TIME_TOLERANCE, at=now, actor="jail")
+    assert d.released_at == now + RELEASE_TIME_TOLERANCE
+    assert RELEASE_TIME_TOLERANCE == 15 * MINUTE
+
+
+def test_a_release_time_one_second_past_the_tolerance_is_refused() -> None:
+    d = in_state(S.SERVED)
+    now = last_time(d) + H
+    history = list(d.history)
+    late = now + RELEASE_TIME_TOLERANCE + SECOND
+    with pytest.raises(ImpossibleReleaseTime) as refused:
+        lifecycle.record_release(d, late, at=now, actor="jail")
+    assert refused.value.released_at == late
+    assert "15 minutes" in str(refused.value)
+    assert (d.released_at, d.history) == (None, history)
+
+
+def test_a_release_time_before_the_arrest_is_refused() -> None:
+    d = in_state(S.SERVED)
+    now = last_time(d) + H
+    arrested = T0 - 2 * H
+    with pytest.raises(ImpossibleReleaseTime, match="before the arrest"):
+        lifecycle.record_release(d, arrested - SECOND, at=now, actor="jail", arrested_at=arrested)
+    assert d.released_at is None
+    # at the arrest, and after the detainer's issue, it is possible (a release within hours)
+    lifecycle.record_release(d, T0, at=now, actor="jail", arrested_at=arrested)
+    assert d.released_at == T0
+
+
+def test_a_release_time_before_the_detainer_was_issued_is_refused() -> None:
+    d = in_state(S.DECLINED)
+    now = last_time(d) + H
+    with pytest.raises(ImpossibleReleaseTime, match="before the detainer was issued") as refused:
+        lifecycle.record_release(d, T0 - SECOND, at=now, actor="jail", arrested_at=T0 - 9 * H)
+    assert refused.value.released_at == T0 - SECOND
+    assert (d.state, d.released_at) == (S.DECLINED, None)
+
+
+def test_check_release_time_is_the_rule_on_its_own() -> None:
+    d = in_state(S.SERVED)
+    now = last_time(d) + H
+    lifecycle.check_release_time(d, now + RELEASE_TIME_TOLERANCE, at=now, arrested_at=None)
+    lifecycle.check_release_time(d, T0, at=now, arrested_at=T0)
+    for released_at, arrested_at in (
+        (now + RELEASE_TIME_TOLERANCE + SECOND, None),
+        (T0, T0 + SECOND),
+        (T0 - SECOND, None),
+    ):
+        with pytest.raises(ImpossibleReleaseTime):
+            lifecycle.check_release_time(d, released_at, at=now, arrested_at=arrested_at)
+
+
+def test_a_correction_needs_a_reason() -> None:
+    d = in_state(S.HONORED)
+    release = last_time(d) + H
+    lifecycle.record_release(d, release, at=release, actor="jail")
+    before = copy.deepcopy(d)
+    for reason in ("", "  "):
+        with pytest.raises(MissingReason, match="correction reason"):
+            lifecycle.record_release(d, release - H, at=release + H, actor="jail", reason=reason)
+    assert (d.released_at, d.history) == (before.released_at, before.history)
+
+
+def test_a_correction_later_than_a_passed_release_time_is_refused() -> None:
+    d = in_state(S.HONORED)
+    release = last_time(d) + H
+    lifecycle.record_release(d, release, at=release, actor="jail")
+    before = copy.deepcopy(d)
+    with pytest.raises(ReleaseTimeFixed) as refused:
+        lifecycle.record_release(
+            d, release + SECOND, at=release + H, actor="jail", reason="typed the wrong minute"
+        )
+    assert (refused.value.recorded, refused.value.proposed) == (release, release + SECOND)
+    assert (d.released_at, d.history) == (before.released_at, before.history)
+
+
+def test_an_earlier_correction_is_kept_with_its_reason_in_the_history() -> None:
+    d = in_state(S.HONORED)
+    release = last_time(d) + H
+    lifecycle.record_release(d, release, at=release, actor="jail")
+    assert d.history[-1].reason == f"release time {release.isoformat()}"
+    corrected = release - 30 * MINUTE
+    assert (
+        lifecycle.record_release(
+            d, corrected, at=release + H, actor="jail:sergeant", reason="the gate log says 09:30"
+        )
+        is S.HONORED
+    )
+    assert d.released_at == corrected
+    assert d.hold_deadline == corrected + HOLD_LIMIT
+    assert d.history[-1] == Transition(
+        S.HONORED,
+        S.HONORED,
+        release + H,
+        "jail:sergeant",
+        f"release time corrected from {release.isoformat()} to {corrected.isoformat()}: "
+        "the gate log says 09:30",
+    )
 
 
 # -- the 48-hour clock ------------------------------------------------------------------------
@@ -379,13 +507,14 @@ def test_only_honored_detainers_lapse(state: DetainerState) -> None:
 def test_lapse_due_picks_honored_detainers_past_their_deadline() -> None:
     now = T0 + 200 * H
     overdue = in_state(S.HONORED)
-    lifecycle.record_release(overdue, now - HOLD_LIMIT - H, at=T0 + 3 * H, actor="jail")
+    released = now - HOLD_LIMIT - H
+    lifecycle.record_release(overdue, released, at=released, actor="jail")
     on_time = in_state(S.HONORED)
-    lifecycle.record_release(on_time, now - HOLD_LIMIT, at=T0 + 3 * H, actor="jail")
+    lifecycle.record_release(on_time, now - HOLD_LIMIT, at=now - HOLD_LIMIT, actor="jail")
     unreleased = in_state(S.HONORED)
-    declined = in_state(S.SERVED)
-    lifecycle.record_release(declined, now - 10 * HOLD_LIMIT, at=T0 + 3 * H, actor="jail")
-    assert lifecycle.lapse_due([overdue, on_time, unreleased, declined], now) == [overdue]
+    served = in_state(S.SERVED)  # released long ago, never honored: nothing to lapse
+    lifecycle.record_release(served, T0 + 2 * H, at=T0 + 2 * H, actor="jail")
+    assert lifecycle.lapse_due([overdue, on_time, unreleased, served], now) == [overdue]
     assert lifecycle.is_overdue(overdue, now)
     assert not lifecycle.is_overdue(on_time, now)
 
@@ -412,6 +541,10 @@ def test_a_refused_step_leaves_the_detainer_untouched() -> None:
         lambda: lifecycle.serve(d, actor="officer", at=release + H),
         lambda: lifecycle.lapse(d, release + H),
         lambda: lifecycle.record_release(d, release + 99 * H, at=release + 2 * H, actor="x"),
+        lambda: lifecycle.record_release(d, release - H, at=release + 2 * H, actor="x"),
+        lambda: lifecycle.record_release(
+            d, release + H, at=release + 2 * H, actor="x", reason="later"
+        ),
     ):
         with pytest.raises(DetainerError):
             attempt()
@@ -432,6 +565,7 @@ def test_exported_names() -> None:
         "answer",
         "cancel",
         "check_lodging",
+        "check_release_time",
         "is_overdue",
         "lapse",
         "lapse_due",

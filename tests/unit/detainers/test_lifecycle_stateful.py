@@ -1,17 +1,20 @@
 """A Hypothesis state machine drives detainers through random lives against a moving clock.
 
 Rules: lodging attempts (verified or not, citizenship indicators, a basis or none, a warrant
-or a blank), serve, the three answers, release times anywhere around the clock, the clock
-moving on by random minutes, transfers, cancellations, and the scheduled lapse check (the
-real use case, over fake repositories). Each step is checked against an oracle written from
-DESIGN.md rather than from ``TRANSITIONS``; a refused step must leave the detainer as it was.
+or a blank), serve, the three answers, release times anywhere around the clock (with or without
+an arrest time and a correction reason), the clock moving on by random minutes, transfers,
+cancellations, and the scheduled lapse check (the real use case, over fake repositories). Each
+step is checked against an oracle written from DESIGN.md rather than from ``TRANSITIONS``; a
+refused step must leave the detainer as it was.
 
 Invariants no sequence may break:
   (a) no one is held past 48 hours: right after a lapse check at ``now`` no detainer is
       honored with ``now > released_at + 48 h``, and no transfer happened after that deadline;
   (b) no detainer exists (in any state) on a person with unresolved citizenship indicators,
       or on an unverified identification, at lodging time;
-  (c) no detainer lacks a probable-cause basis or a warrant reference.
+  (c) no detainer lacks a probable-cause basis or a warrant reference;
+  (d) no release time is later than the clock past the tolerance when it was recorded, nor
+      before the detainer's issue, and a passed one never moved later.
 """
 
 from __future__ import annotations
@@ -45,7 +48,13 @@ from liaison.detainers.errors import (
     MissingWarrant,
     UnverifiedIdentification,
 )
-from liaison.detainers.model import HOLD_LIMIT, Detainer, DetainerState, ProbableCause
+from liaison.detainers.model import (
+    HOLD_LIMIT,
+    RELEASE_TIME_TOLERANCE,
+    Detainer,
+    DetainerState,
+    ProbableCause,
+)
 from liaison.identity.citizenship import INDICATORS, RULED_CITIZEN
 from liaison.jurisdictions.model import JailAnswer
 
@@ -66,6 +75,10 @@ indicator_sets = st.sampled_from(
 bases = st.sampled_from([*ProbableCause, None])
 warrants = st.sampled_from(["I-200 2025-001", "I-205 77", "  I-247A 9 ", "", "   ", "\t"])
 minutes = st.integers(min_value=-96 * 60, max_value=96 * 60)
+# around the clock, with the tolerance's edges (15 minutes ahead: allowed; 16: refused)
+release_offsets = st.one_of(minutes, st.sampled_from([0, 15, 16]))
+arrest_offsets = st.one_of(st.none(), minutes)
+correction_reasons = st.sampled_from(["", "  ", "corrected from the jail's release log"])
 
 
 def _snapshot(d: Detainer) -> tuple[object, ...]:
@@ -80,6 +93,8 @@ class DetainerLives(RuleBasedStateMachine):
         self.now = T0
         self.uow = FakeUnitOfWork()
         self.lodged_with: dict[str, tuple[bool, tuple[str, ...], ProbableCause | None, str]] = {}
+        # each release time recorded: (detainer id, released at, recorded at)
+        self.releases: list[tuple[str, datetime, datetime]] = []
         self.count = 0
 
     @property
@@ -99,6 +114,7 @@ class DetainerLives(RuleBasedStateMachine):
         basis: ProbableCause | None,
         warrant: str,
         judicial: bool,
+        at: datetime | None = None,
     ) -> str | None:
         detainer_id = self._new_id()
         # the first failing safeguard, in the documented order
@@ -124,7 +140,7 @@ class DetainerLives(RuleBasedStateMachine):
                 officer="officer.ruiz",
                 verified=verified,
                 unresolved_indicators=indicators,
-                at=self.now,
+                at=self.now if at is None else at,
             )
 
         if expected is not None:
@@ -168,14 +184,19 @@ class DetainerLives(RuleBasedStateMachine):
     def first_detainer(self, basis: ProbableCause) -> str:
         return self.lodge_valid(basis, judicial=False)
 
-    @rule(target=detainer_ids, offset=minutes)
-    def honored_with_a_release_time(self, offset: int) -> str:
-        """A shortcut to the interesting part of a life: lodged, served, honored, released."""
-        detainer_id = self.lodge_valid(ProbableCause.FINAL_ORDER, judicial=True)
+    @rule(target=detainer_ids, back=st.integers(min_value=0, max_value=96 * 60))
+    def honored_with_a_release_time(self, back: int) -> str:
+        """A shortcut to the interesting part of a life: lodged four days ago, served, honored,
+        and released ``back`` minutes ago (recorded now)."""
+        issued = self.now - timedelta(hours=96)
+        detainer_id = self._lodge(True, (), ProbableCause.FINAL_ORDER, "I-205 77", True, issued)
+        assert detainer_id is not None
         d = self.detainers[detainer_id]
         lifecycle.serve(d, actor="officer", at=self.now)
         lifecycle.answer(d, JailAnswer.HONOR, actor="jail", at=self.now)
-        lifecycle.record_release(d, self.now + timedelta(minutes=offset), at=self.now, actor="jail")
+        released_at = self.now - timedelta(minutes=back)
+        lifecycle.record_release(d, released_at, at=self.now, actor="jail")
+        self.releases.append((detainer_id, released_at, self.now))
         return detainer_id
 
     # -- steps --------------------------------------------------------------------------------
@@ -216,25 +237,48 @@ class DetainerLives(RuleBasedStateMachine):
         ):
             assert d.state is ANSWERED[answer]
 
-    @rule(detainer_id=detainer_ids, offset=minutes)
-    def record_release(self, detainer_id: str, offset: int) -> None:
+    @rule(
+        detainer_id=detainer_ids,
+        offset=release_offsets,
+        arrest=arrest_offsets,
+        reason=correction_reasons,
+    )
+    def record_release(
+        self, detainer_id: str, offset: int, arrest: int | None, reason: str
+    ) -> None:
         d = self.detainers[detainer_id]
         was, recorded = d.state, d.released_at
         released_at = self.now + timedelta(minutes=offset)
-        moves_passed_time_later = (
-            recorded is not None and recorded <= self.now and released_at > recorded
+        arrested_at = None if arrest is None else self.now + timedelta(minutes=arrest)
+        possible = (
+            released_at <= self.now + RELEASE_TIME_TOLERANCE
+            and (arrested_at is None or released_at >= arrested_at)
+            and released_at >= d.issued_at
         )
-        allowed = was in RELEASE_RECORDABLE and not moves_passed_time_later
-        if was in RELEASE_RECORDABLE and moves_passed_time_later:
-            event("release time: a passed one moved later (refused)")
+        correction_allowed = recorded is None or (
+            bool(reason.strip()) and not (recorded <= self.now and released_at > recorded)
+        )
+        allowed = was in RELEASE_RECORDABLE and possible and correction_allowed
+        if was in RELEASE_RECORDABLE:
+            if not possible:
+                event("release time: impossible (refused)")
+            elif not correction_allowed:
+                event("release time: a correction without a reason, or moving later (refused)")
+            elif recorded is not None:
+                event("release time: corrected")
         if self._attempt(
             detainer_id,
             allowed,
-            lambda: lifecycle.record_release(d, released_at, at=self.now, actor="jail"),
+            lambda: lifecycle.record_release(
+                d, released_at, at=self.now, actor="jail", reason=reason, arrested_at=arrested_at
+            ),
         ):
             assert d.released_at == released_at
             expected = S.RELEASED if was in {S.NOTIFIED_ONLY, S.DECLINED} else was
             assert d.state is expected
+            if recorded is not None:
+                assert d.history[-1].reason.endswith(reason.strip())
+            self.releases.append((detainer_id, released_at, self.now))
 
     @rule(detainer_id=detainer_ids)
     def transfer(self, detainer_id: str) -> None:
@@ -319,6 +363,23 @@ class DetainerLives(RuleBasedStateMachine):
             assert isinstance(d.basis, ProbableCause)
             assert d.warrant_ref.strip()
             assert d.warrant_ref == d.warrant_ref.strip()
+
+    @invariant()
+    def every_release_time_was_possible_when_recorded(self) -> None:  # (d)
+        for detainer_id, released_at, recorded_at in self.releases:
+            d = self.detainers[detainer_id]
+            assert d.issued_at <= released_at <= recorded_at + RELEASE_TIME_TOLERANCE
+        for d in self.detainers.values():
+            assert d.released_at is None or any(
+                (i, r) == (d.detainer_id, d.released_at) for i, r, _ in self.releases
+            )
+        # a release time, once passed, never moved later
+        last: dict[str, tuple[datetime, datetime]] = {}
+        for detainer_id, released_at, recorded_at in self.releases:
+            if detainer_id in last:
+                before, _ = last[detainer_id]
+                assert not (before <= recorded_at and released_at > before)
+            last[detainer_id] = (released_at, recorded_at)
 
     @invariant()
     def history_tells_the_lifecycle_in_order(self) -> None:

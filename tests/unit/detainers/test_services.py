@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, date, datetime, timedelta
 
@@ -16,13 +17,19 @@ from liaison.audit.services import verify_trail
 from liaison.detainers import services
 from liaison.detainers.errors import (
     AnswerForbiddenByPolicy,
+    BasisNotSupported,
     CitizenshipIndicatorUnresolved,
+    ConflictOfDuties,
+    DetainerAlreadyOpen,
     DuplicateDetainer,
     HoldExpired,
     IllegalTransition,
+    ImpossibleReleaseTime,
     MissingProbableCause,
     MissingReason,
     MissingWarrant,
+    NotTheVerifiedIdentity,
+    ReleaseTimeFixed,
     UnknownDetainer,
     UnverifiedIdentification,
 )
@@ -31,6 +38,7 @@ from liaison.identity.errors import UnknownIdentity
 from liaison.identity.model import (
     CitizenshipFinding,
     CitizenshipRuling,
+    Concurrence,
     EventKind,
     Identity,
     ImmigrationEvent,
@@ -42,14 +50,21 @@ from liaison.jurisdictions.model import Agency, DetainerPolicy, JailAnswer, Poli
 S = DetainerState
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 H = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 HARRIS = "TX1010000"  # Harris County Sheriff (48201), Texas
 TRAVIS = "TX2270000"  # Travis County Sheriff (48453)
+DALLAS = "TX0570000"  # Dallas County Sheriff (48113): no local policy, Texas's SB4 applies
 ALAMEDA = "CA0010000"  # Alameda County Sheriff (06001), California
 
 PERSON = 7  # a person with a final order and nothing that hints at citizenship
 NATURALIZED = 8  # a naturalization record: an indicator until someone rules on it
-RULED = 9  # the same indicator, resolved by a NOT_CITIZEN ruling
-OTHER = 10
+RULED = 9  # a namesake's naturalization record, found not theirs by two adjudicators
+OTHER = 10  # enrolled without any immigration event: no basis but a statement holds
+SECOND = 11  # another person with a final order
+RESIDENT = 12  # a lawful permanent resident
+ADJUDICATOR = "adjudicator.kim"  # ruled on RULED's citizenship
+CONCURRING = "adjudicator.lee"  # concurred in that ruling
+STATEMENT = "admitted to the arresting officer entering without inspection in 2012"
 
 
 def identity(identity_id: int, *events: ImmigrationEvent, **kw: object) -> Identity:
@@ -68,30 +83,40 @@ def identity(identity_id: int, *events: ImmigrationEvent, **kw: object) -> Ident
 
 def world(audit: FakeAuditRepository | None = None) -> FakeUnitOfWork:
     naturalized = ImmigrationEvent(EventKind.NATURALIZED, date(2012, 1, 1))
+    final_order = ImmigrationEvent(EventKind.FINAL_ORDER, date(2020, 1, 1))
     identities = FakeIdentityRepository(
         [
-            identity(PERSON, ImmigrationEvent(EventKind.FINAL_ORDER, date(2020, 1, 1))),
+            identity(PERSON, final_order),
             identity(NATURALIZED, naturalized),
             identity(
                 RULED,
                 naturalized,
+                final_order,
                 citizenship_rulings=[
                     CitizenshipRuling(
                         CitizenshipFinding.NOT_CITIZEN,
                         ("naturalization_record",),
-                        "officer.kim",
+                        ADJUDICATOR,
                         "N-400 denied; record belongs to a namesake",
                         T0 - 24 * H,
+                        referral_id="R-1",
+                        concurrence_required=True,
+                        concurrence=Concurrence(
+                            CONCURRING, True, "fingerprints differ from the N-400's", T0 - 20 * H
+                        ),
                     )
                 ],
             ),
             identity(OTHER),
+            identity(SECOND, final_order),
+            identity(RESIDENT, ImmigrationEvent(EventKind.LPR_GRANTED, date(2010, 3, 1))),
         ]
     )
     jurisdictions = FakeJurisdictionRepository(
         agencies=[
             Agency(HARRIS, "Harris County Sheriff", "48201"),
             Agency(TRAVIS, "Travis County Sheriff", "48453"),
+            Agency(DALLAS, "Dallas County Sheriff", "48113"),
             Agency(ALAMEDA, "Alameda County Sheriff", "06001"),
         ],
         policies=[
@@ -107,23 +132,29 @@ def world(audit: FakeAuditRepository | None = None) -> FakeUnitOfWork:
 
 
 def lodge(uow: FakeUnitOfWork, detainer_id: str = "D-1", **overrides: object) -> Detainer:
+    """Lodge in a unit of work of its own, as a booking's review does (on booking ``B-<n>`` of
+    ``D-<n>``, the verified identity being the one named unless ``verified_identity_id`` says
+    otherwise)."""
     args: dict[str, object] = {
         "uow": uow,
         "detainer_id": detainer_id,
-        "booking_id": "B-1",
+        "booking_id": "B" + detainer_id.removeprefix("D"),
         "identity_id": PERSON,
         "ori": HARRIS,
         "basis": ProbableCause.FINAL_ORDER,
         "warrant_ref": "I-205 2025-0001",
         "judicial_warrant": False,
         "officer": "officer.ruiz",
-        "verified": True,
         "birth_place": "MX",
         "claimed_citizenship": "MX",
         "at": T0,
     }
     args.update(overrides)
-    return services.lodge_detainer(**args)  # type: ignore[arg-type]
+    args.setdefault("verified_identity_id", args["identity_id"])
+    with uow:
+        lodged = services.lodge(**args)  # type: ignore[arg-type]
+        uow.commit()
+    return lodged
 
 
 def served(uow: FakeUnitOfWork, detainer_id: str = "D-1", **overrides: object) -> Detainer:
@@ -171,7 +202,7 @@ class Unchanged:
 # -- lodging ----------------------------------------------------------------------------------
 
 
-def test_lodge_detainer_stores_audits_and_commits_once() -> None:
+def test_lodge_stores_audits_and_commits_once() -> None:
     uow = world()
     d = lodge(uow, reason="biometric match; final order of 2020")
     assert d.state is S.ISSUED
@@ -187,15 +218,21 @@ def test_lodge_detainer_stores_audits_and_commits_once() -> None:
     assert detail["basis"] == "final_order"
     assert detail["warrant_ref"] == "I-205 2025-0001"
     assert detail["identity_id"] == PERSON
+    assert detail["booking_id"] == "B-1"
+    assert detail["basis_support"] == "final order final_order 2020-01-01"
+    assert detail["basis_events"] == ["final_order 2020-01-01"]
+    assert detail["statement"] == ""
     assert verify_trail(uow=uow).ok
 
 
 @pytest.mark.parametrize(
     ("overrides", "error"),
     [
-        ({"verified": False}, UnverifiedIdentification),
-        ({"verified": False, "identity_id": -1}, UnverifiedIdentification),  # checked first
-        ({"identity_id": 999}, UnknownIdentity),
+        ({"verified_identity_id": None}, UnverifiedIdentification),
+        ({"verified_identity_id": None, "identity_id": -1}, UnverifiedIdentification),  # first
+        ({"verified_identity_id": OTHER}, NotTheVerifiedIdentity),
+        ({"verified_identity_id": 999, "identity_id": 999}, UnknownIdentity),
+        ({"verified_identity_id": PERSON, "identity_id": 999}, NotTheVerifiedIdentity),
         ({"ori": "XX0000000"}, UnknownAgency),
         ({"identity_id": NATURALIZED}, CitizenshipIndicatorUnresolved),
         ({"birth_place": "US"}, CitizenshipIndicatorUnresolved),
@@ -203,11 +240,17 @@ def test_lodge_detainer_stores_audits_and_commits_once() -> None:
         ({"claimed_citizenship": "US"}, CitizenshipIndicatorUnresolved),
         ({"basis": None}, MissingProbableCause),
         ({"warrant_ref": "   "}, MissingWarrant),
+        ({"basis": ProbableCause.PENDING_PROCEEDINGS}, BasisNotSupported),
+        (
+            {"identity_id": RESIDENT, "basis": ProbableCause.BIOMETRIC_NO_LAWFUL_STATUS},
+            BasisNotSupported,
+        ),
+        ({"identity_id": OTHER, "basis": ProbableCause.STATEMENTS_OR_EVIDENCE}, BasisNotSupported),
+        ({"officer": ADJUDICATOR, "identity_id": RULED}, ConflictOfDuties),
+        ({"officer": CONCURRING, "identity_id": RULED}, ConflictOfDuties),
     ],
 )
-def test_lodge_detainer_refusals_write_nothing(
-    overrides: dict[str, object], error: type[Exception]
-) -> None:
+def test_lodge_refusals_write_nothing(overrides: dict[str, object], error: type[Exception]) -> None:
     uow = world()
     with pytest.raises(error):
         lodge(uow, **overrides)
@@ -216,7 +259,7 @@ def test_lodge_detainer_refusals_write_nothing(
     assert uow.audit.rows == []
 
 
-def test_lodge_detainer_names_the_unresolved_indicators() -> None:
+def test_lodge_names_the_unresolved_indicators() -> None:
     uow = world()
     with pytest.raises(CitizenshipIndicatorUnresolved) as refused:
         lodge(uow, identity_id=NATURALIZED, claimed_citizenship="USA")
@@ -227,10 +270,24 @@ def test_a_ruling_resolves_the_indicator_it_names() -> None:
     uow = world()
     assert lodge(uow, identity_id=RULED).state is S.ISSUED
     with pytest.raises(CitizenshipIndicatorUnresolved, match="claimed_us_citizenship"):
-        lodge(uow, "D-2", identity_id=RULED, claimed_citizenship="US")  # a new indicator
+        lodge(uow, "D-2", identity_id=RULED, ori=TRAVIS, claimed_citizenship="US")  # a new one
 
 
-def test_lodge_detainer_refuses_a_duplicate_id() -> None:
+def test_a_ruling_waiting_for_its_concurrence_resolves_nothing() -> None:
+    uow = world()
+    person = uow.identities.items[RULED]
+    (ruling,) = person.citizenship_rulings
+    person.citizenship_rulings = [dataclasses.replace(ruling, concurrence=None)]
+    with pytest.raises(CitizenshipIndicatorUnresolved, match="naturalization_record"):
+        lodge(uow, identity_id=RULED)
+    dissent = Concurrence(CONCURRING, False, "the N-400 photograph matches", T0 - 20 * H)
+    person.citizenship_rulings = [dataclasses.replace(ruling, concurrence=dissent)]
+    with pytest.raises(CitizenshipIndicatorUnresolved, match="naturalization_record"):
+        lodge(uow, identity_id=RULED)
+    assert uow.detainers.items == {}
+
+
+def test_lodge_refuses_a_duplicate_id() -> None:
     uow = world()
     lodge(uow)
     unchanged = Unchanged(uow)
@@ -246,21 +303,125 @@ def test_lodge_runs_inside_the_callers_unit_of_work() -> None:
             uow=uow,
             detainer_id="D-1",
             booking_id="B-1",
-            identity_id=PERSON,
+            identity_id=OTHER,
             ori=HARRIS,
-            basis=ProbableCause.PENDING_PROCEEDINGS,
+            basis=ProbableCause.STATEMENTS_OR_EVIDENCE,
             warrant_ref="I-200 9",
             judicial_warrant=True,
             officer="officer.ruiz",
-            verified=True,
+            verified_identity_id=OTHER,
             birth_place="",
             claimed_citizenship="",
             at=T0,
+            statement=f"  {STATEMENT} ",
         )
         assert uow.commits == 0  # the caller commits
         uow.commit()
     assert uow.detainers.get("D-1") is d
+    assert d.statement == STATEMENT
     assert actions(uow) == ["detainer.lodge"]
+    detail = json.loads(uow.audit.rows[-1].detail)
+    assert (detail["statement"], detail["basis_support"]) == (STATEMENT, "statement recorded")
+
+
+def test_a_lodge_the_caller_does_not_commit_leaves_nothing() -> None:
+    uow = world()
+    with uow:
+        lodged = services.lodge(
+            uow=uow,
+            detainer_id="D-1",
+            booking_id="B-1",
+            identity_id=PERSON,
+            ori=HARRIS,
+            basis=ProbableCause.FINAL_ORDER,
+            warrant_ref="I-205 1",
+            judicial_warrant=False,
+            officer="officer.ruiz",
+            verified_identity_id=PERSON,
+            birth_place="MX",
+            claimed_citizenship="MX",
+            at=T0,
+        )
+        assert uow.detainers.get("D-1") is lodged
+    assert uow.detainers.items == {}
+    assert uow.audit.rows == []
+
+
+def test_the_detainer_names_only_the_verified_identity() -> None:
+    uow = world()
+    with pytest.raises(NotTheVerifiedIdentity) as refused:
+        lodge(uow, identity_id=SECOND, verified_identity_id=PERSON)
+    assert (refused.value.identity_id, refused.value.verified_identity_id) == (SECOND, PERSON)
+    assert "booking B-1" in str(refused.value)
+    assert lodge(uow, identity_id=PERSON, verified_identity_id=PERSON).identity_id == PERSON
+
+
+def test_a_booking_holds_one_open_detainer() -> None:
+    uow = world()
+    lodge(uow, "D-1")
+    unchanged = Unchanged(uow)
+    with pytest.raises(DetainerAlreadyOpen, match="D-1 is already open for booking B-1"):
+        lodge(uow, "D-2", booking_id="B-1", identity_id=SECOND, ori=TRAVIS)
+    unchanged.check()
+    services.cancel(uow=uow, detainer_id="D-1", actor="officer", at=T0 + H, reason="wrong jail")
+    assert lodge(uow, "D-2", booking_id="B-1", ori=TRAVIS, at=T0 + 2 * H).state is S.ISSUED
+
+
+def test_a_person_holds_one_open_detainer_per_agency() -> None:
+    uow = world()
+    honored(uow, "D-1")
+    with pytest.raises(DetainerAlreadyOpen, match=f"identity {PERSON} at agency {HARRIS}"):
+        lodge(uow, "D-2")  # another booking, the same person and jail
+    assert lodge(uow, "D-2", ori=TRAVIS).ori == TRAVIS  # another jail: its own detainer
+    assert lodge(uow, "D-3", identity_id=SECOND).identity_id == SECOND  # another person
+    release = T0 + 3 * H
+    services.record_release(uow=uow, detainer_id="D-1", released_at=release, actor="j", at=release)
+    services.transfer(uow=uow, detainer_id="D-1", actor="officer", at=release + H)
+    assert lodge(uow, "D-4", at=release + 2 * H).state is S.ISSUED  # the first one is closed
+
+
+def test_a_basis_the_record_does_not_support_is_refused_naming_the_events() -> None:
+    uow = world()
+    with pytest.raises(BasisNotSupported) as refused:
+        lodge(uow, identity_id=RESIDENT, basis=ProbableCause.BIOMETRIC_NO_LAWFUL_STATUS)
+    assert refused.value.basis == "biometric_no_lawful_status"
+    assert refused.value.events == ("lpr_granted 2010-03-01",)
+    assert "the derived status is lpr, a lawful status" in str(refused.value)
+    with pytest.raises(BasisNotSupported, match="no final order of removal"):
+        lodge(uow, identity_id=RESIDENT)
+    assert uow.detainers.items == {}
+
+
+def test_the_basis_is_judged_on_the_record_as_it_stands_on_the_day_of_lodging() -> None:
+    uow = world()
+    uow.identities.items[OTHER].events.append(
+        ImmigrationEvent(EventKind.FINAL_ORDER, (T0 + 24 * H).date())
+    )
+    with pytest.raises(BasisNotSupported):
+        lodge(uow, identity_id=OTHER)
+    assert lodge(uow, identity_id=OTHER, at=T0 + 24 * H).state is S.ISSUED
+
+
+def test_cancel_open_for_booking_cancels_its_open_detainers_with_the_reason() -> None:
+    uow = world()
+    lodge(uow, "D-1", booking_id="B-1")
+    lodge(uow, "D-2", booking_id="B-2", identity_id=SECOND)
+    reason = "verified identity changed from 7 to 11 by officer.ruiz: photographs"
+    with uow:
+        cancelled = services.cancel_open_for_booking(
+            uow=uow, booking_id="B-1", actor="officer.ruiz", at=T0 + H, reason=reason
+        )
+        uow.commit()
+    assert [d.detainer_id for d in cancelled] == ["D-1"]
+    assert uow.detainers.items["D-1"].state is S.CANCELLED
+    assert uow.detainers.items["D-1"].history[-1].reason == reason
+    assert uow.detainers.items["D-2"].state is S.ISSUED
+    entry = uow.audit.rows[-1]
+    assert (entry.action, entry.subject, entry.purpose) == (
+        "detainer.cancel",
+        "detainer:D-1",
+        reason,
+    )
 
 
 # -- serve and answer -------------------------------------------------------------------------
@@ -379,7 +540,7 @@ def test_policy_enacted_after_the_answer_does_not_apply_before_it() -> None:
         at=T0 + 2 * H,  # 2025-03-01
     )
     assert d.state is S.HONORED
-    served(uow, "D-2")
+    served(uow, "D-2", identity_id=SECOND)
     with pytest.raises(AnswerForbiddenByPolicy, match="decline_all of 48 enacted 2025-03-02"):
         services.answer(
             uow=uow,
@@ -443,7 +604,7 @@ def test_record_release_then_transfer_within_the_hold() -> None:
     honored(uow)
     release = T0 + 10 * H
     d = services.record_release(
-        uow=uow, detainer_id="D-1", released_at=release, actor="jail", at=T0 + 3 * H
+        uow=uow, detainer_id="D-1", released_at=release, actor="jail", at=release + 5 * MINUTE
     )
     assert d.released_at == release
     assert d.state is S.HONORED
@@ -471,6 +632,72 @@ def test_record_release_of_a_declined_detainer_releases() -> None:
     )
     assert d.state is S.RELEASED
     assert actions(uow)[-1] == "detainer.record_release"
+
+
+def test_a_release_time_in_the_future_is_refused_and_writes_nothing() -> None:
+    uow = world()
+    honored(uow)
+    unchanged = Unchanged(uow)
+    now = T0 + 3 * H
+    with pytest.raises(ImpossibleReleaseTime, match="later than now"):
+        services.record_release(
+            uow=uow, detainer_id="D-1", released_at=now + 72 * H, actor="jail", at=now
+        )
+    with pytest.raises(ImpossibleReleaseTime, match="before the arrest"):
+        services.record_release(
+            uow=uow,
+            detainer_id="D-1",
+            released_at=now,
+            actor="jail",
+            at=now,
+            arrested_at=now + H,
+        )
+    unchanged.check()
+    assert uow.detainers.items["D-1"].released_at is None
+
+
+def test_a_correction_is_audited_with_its_reason_and_the_earlier_value() -> None:
+    uow = world()
+    honored(uow)
+    release = T0 + 3 * H
+    services.record_release(uow=uow, detainer_id="D-1", released_at=release, actor="j", at=release)
+    unchanged = Unchanged(uow)
+    with pytest.raises(MissingReason):
+        services.record_release(
+            uow=uow, detainer_id="D-1", released_at=release - H, actor="j", at=release + H
+        )
+    with pytest.raises(ReleaseTimeFixed):
+        services.record_release(
+            uow=uow,
+            detainer_id="D-1",
+            released_at=release + H,
+            actor="j",
+            at=release + H,
+            reason="released later than logged",
+        )
+    unchanged.check()
+    d = services.record_release(
+        uow=uow,
+        detainer_id="D-1",
+        released_at=release - H,
+        actor="jail:sergeant",
+        at=release + H,
+        reason="the gate log says an hour earlier",
+    )
+    assert d.released_at == release - H
+    first, correction = uow.audit.rows[-2:]
+    assert (first.action, correction.action) == (
+        "detainer.record_release",
+        "detainer.correct_release",
+    )
+    assert correction.purpose == "the gate log says an hour earlier"
+    assert json.loads(correction.detail) == {
+        "state": "honored",
+        "released_at": (release - H).isoformat(),
+        "earlier": release.isoformat(),
+        "hold_deadline": (release - H + HOLD_LIMIT).isoformat(),
+    }
+    assert json.loads(first.detail)["earlier"] is None
 
 
 def test_a_transfer_past_the_hold_is_refused_and_writes_nothing() -> None:
@@ -510,12 +737,12 @@ def test_cancel_needs_a_reason() -> None:
 
 def test_cancel_for_citizenship_cancels_every_open_detainer_of_the_person() -> None:
     uow = world()
-    lodge(uow, "D-1")
-    served(uow, "D-2")
-    honored(uow, "D-3")
+    lodge(uow, "D-1", ori=DALLAS)  # one open detainer per person and agency: four agencies
+    served(uow, "D-2", ori=ALAMEDA)
+    honored(uow, "D-3", ori=TRAVIS)
     served(uow, "D-4")
     services.cancel(uow=uow, detainer_id="D-4", actor="officer", at=T0 + 5 * H, reason="dup")
-    lodge(uow, "D-5", identity_id=OTHER)
+    lodge(uow, "D-5", identity_id=SECOND)
     commits = uow.commits
     cancelled = services.cancel_for_citizenship(
         uow=uow,
@@ -542,7 +769,7 @@ def test_cancel_for_citizenship_cancels_every_open_detainer_of_the_person() -> N
 def test_cancel_open_for_citizenship_runs_inside_the_callers_unit_of_work() -> None:
     uow = world()
     lodge(uow, "D-1")
-    served(uow, "D-2")
+    served(uow, "D-2", ori=TRAVIS)
     commits = uow.commits
     with uow:
         cancelled = services.cancel_open_for_citizenship(
@@ -569,7 +796,7 @@ def test_cancel_for_citizenship_is_all_or_nothing() -> None:
     audit = FailingAuditRepository(fail_on=0)  # appends count from 1: none fails yet
     uow = world(audit)
     lodge(uow, "D-1")
-    lodge(uow, "D-2")
+    lodge(uow, "D-2", ori=TRAVIS)
     audit.fail_on = audit.appends + 2  # the second cancellation's entry fails
     unchanged = Unchanged(uow)
     with pytest.raises(RuntimeError):
@@ -586,16 +813,16 @@ def test_cancel_for_citizenship_is_all_or_nothing() -> None:
 def test_lapse_overdue_lapses_only_holds_past_48_hours() -> None:
     uow = world()
     honored(uow, "D-1")
-    honored(uow, "D-2")
-    honored(uow, "D-3")  # no release time yet: still serving a sentence
-    served(uow, "D-4")
+    honored(uow, "D-2", ori=TRAVIS)
+    honored(uow, "D-3", ori=DALLAS)  # no release time yet: still serving a sentence
+    served(uow, "D-4", ori=ALAMEDA)
     release = T0 + 3 * H
     for detainer_id in ("D-1", "D-4"):
         services.record_release(
             uow=uow, detainer_id=detainer_id, released_at=release, actor="jail", at=release
         )
     services.record_release(
-        uow=uow, detainer_id="D-2", released_at=release + H, actor="jail", at=release
+        uow=uow, detainer_id="D-2", released_at=release + H, actor="jail", at=release + H
     )
     assert services.lapse_overdue(uow=uow, now=release + HOLD_LIMIT) == []  # at, not past
     commits = uow.commits
@@ -615,8 +842,8 @@ def test_lapse_overdue_lapses_only_holds_past_48_hours() -> None:
 def test_lapse_overdue_is_all_or_nothing() -> None:
     audit = FakeAuditRepository()
     uow = world(audit)
-    for detainer_id in ("D-1", "D-2"):
-        honored(uow, detainer_id)
+    for detainer_id, ori in (("D-1", HARRIS), ("D-2", TRAVIS)):
+        honored(uow, detainer_id, ori=ori)
         services.record_release(
             uow=uow, detainer_id=detainer_id, released_at=T0 + 3 * H, actor="j", at=T0 + 3 * H
         )
@@ -672,12 +899,12 @@ def test_exported_names() -> None:
         "answer",
         "cancel",
         "cancel_for_citizenship",
+        "cancel_open_for_booking",
         "cancel_open_for_citizenship",
         "get_detainer",
         "lapse_overdue",
         "list_detainers",
         "lodge",
-        "lodge_detainer",
         "policies_in_force",
         "record_release",
         "serve",

@@ -1,19 +1,24 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
 from liaison.identity.citizenship import (
+    CITIZENSHIP_EVENTS,
     INDICATORS,
     RULED_CITIZEN,
+    citizenship_events,
     citizenship_indicators,
     latest_ruling,
+    needs_concurrence,
     unresolved_indicators,
 )
 from liaison.identity.model import (
     CitizenshipFinding,
     CitizenshipRuling,
+    Concurrence,
     EventKind,
     Identity,
     ImmigrationEvent,
@@ -126,3 +131,74 @@ def test_a_citizen_ruling_without_any_indicator_still_blocks() -> None:
     p = person(K.LPR_GRANTED)
     p.citizenship_rulings.append(ruling(CITIZEN))
     assert unresolved_indicators(p) == (RULED_CITIZEN,)
+
+
+# -- overriding a citizenship event takes two adjudicators -------------------------------------
+
+
+def test_the_citizenship_events_are_birth_acquisition_naturalization_and_derivation() -> None:
+    assert set(CITIZENSHIP_EVENTS) == {
+        K.BORN_IN_US,
+        K.BORN_ABROAD_TO_US_CITIZEN,
+        K.NATURALIZED,
+        K.DERIVED_CITIZENSHIP,
+    }
+    p = person(K.LPR_GRANTED, K.NATURALIZED, K.ENTERED_WITHOUT_INSPECTION, K.DERIVED_CITIZENSHIP)
+    assert [e.kind for e in citizenship_events(p.events)] == [
+        K.NATURALIZED,
+        K.DERIVED_CITIZENSHIP,
+    ]
+    assert citizenship_events(person(K.LPR_GRANTED, K.FINAL_ORDER).events) == ()
+
+
+@pytest.mark.parametrize("kind", sorted(CITIZENSHIP_EVENTS))
+def test_a_not_citizen_ruling_over_a_citizenship_event_needs_a_concurrence(
+    kind: EventKind,
+) -> None:
+    p = person(K.ENTERED_WITHOUT_INSPECTION, kind)
+    assert needs_concurrence(p, NOT_CITIZEN)
+    assert not needs_concurrence(p, CITIZEN)
+
+
+def test_a_claim_or_a_us_birthplace_alone_needs_no_concurrence() -> None:
+    # the booking's word and the record's birth country are no citizenship event
+    p = person(K.ENTERED_WITHOUT_INSPECTION, K.LPR_GRANTED, birth_country="US")
+    assert not needs_concurrence(p, NOT_CITIZEN)
+
+
+def _override(concurrence: Concurrence | None, day: int = 5) -> CitizenshipRuling:
+    return replace(
+        ruling(NOT_CITIZEN, "naturalization_record", day=day),
+        referral_id="R-1",
+        concurrence_required=True,
+        concurrence=concurrence,
+    )
+
+
+def test_an_override_resolves_nothing_until_a_second_adjudicator_agrees() -> None:
+    at = datetime(2025, 1, 6, tzinfo=UTC)
+    waiting = _override(None)
+    assert (waiting.in_force, waiting.awaiting_concurrence) == (False, True)
+    assert waiting.adjudicators == ("officer1",)
+    dissent = _override(Concurrence("officer2", False, "the photograph matches", at))
+    assert (dissent.in_force, dissent.awaiting_concurrence) == (False, False)
+    agreed = _override(Concurrence("officer2", True, "a namesake's N-400", at))
+    assert (agreed.in_force, agreed.awaiting_concurrence) == (True, False)
+    assert agreed.adjudicators == ("officer1", "officer2")
+    for not_in_force in (waiting, dissent):
+        p = person(K.NATURALIZED)
+        p.citizenship_rulings.append(not_in_force)
+        assert latest_ruling(p.citizenship_rulings) is None
+        assert unresolved_indicators(p) == ("naturalization_record",)
+    p = person(K.NATURALIZED)
+    p.citizenship_rulings.append(agreed)
+    assert latest_ruling(p.citizenship_rulings) == agreed
+    assert unresolved_indicators(p) == ()
+
+
+def test_a_later_ruling_out_of_force_leaves_the_earlier_one_in_force() -> None:
+    p = person(K.NATURALIZED, birth_country="US")
+    earlier = ruling(NOT_CITIZEN, "us_place_of_birth", day=2)
+    p.citizenship_rulings += [earlier, _override(None, day=9)]
+    assert latest_ruling(p.citizenship_rulings) == earlier
+    assert unresolved_indicators(p) == ("naturalization_record",)

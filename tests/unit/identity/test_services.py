@@ -12,6 +12,8 @@ from liaison.identity.citizenship import RULED_CITIZEN, unresolved_indicators
 from liaison.identity.errors import DuplicateIdentity, InvalidCitizenshipRuling, UnknownIdentity
 from liaison.identity.model import (
     CitizenshipFinding,
+    CitizenshipRuling,
+    Concurrence,
     EventKind,
     Identity,
     ImmigrationEvent,
@@ -111,20 +113,68 @@ def test_current_status_derives_and_audits_the_answer(uow: FakeUnitOfWork) -> No
     }
 
 
+def rule(
+    uow: FakeUnitOfWork,
+    finding: CitizenshipFinding,
+    indicators: list[str],
+    *,
+    identity_id: int = 42,
+    officer: str = "adjudicator1",
+    evidence: str = "A-file reviewed",
+    referral_id: str = "",
+) -> CitizenshipRuling:
+    """A ruling recorded in a unit of work of its own (the adjudication's, in the service)."""
+    with uow:
+        ruling = services.record_ruling(
+            uow=uow,
+            identity_id=identity_id,
+            finding=finding,
+            indicators=indicators,
+            officer=officer,
+            evidence=evidence,
+            at=AT,
+            referral_id=referral_id,
+        )
+        uow.commit()
+    return ruling
+
+
+def concur(
+    uow: FakeUnitOfWork,
+    *,
+    agrees: bool = True,
+    adjudicator: str = "adjudicator2",
+    note: str = "the N-400 belongs to a namesake",
+    referral_id: str = "R-1",
+) -> CitizenshipRuling:
+    with uow:
+        ruling = services.record_concurrence(
+            uow=uow,
+            identity_id=42,
+            referral_id=referral_id,
+            adjudicator=adjudicator,
+            agrees=agrees,
+            note=note,
+            at=AT,
+        )
+        uow.commit()
+    return ruling
+
+
 def test_a_not_citizen_ruling_resolves_the_listed_indicators() -> None:
     uow = FakeUnitOfWork(identities=FakeIdentityRepository([person()]))
     uow.identities.items[42].events.pop()  # no naturalization: nothing on record
-    ruling = services.rule_on_citizenship(
-        uow=uow,
-        identity_id=42,
-        finding=NOT_CITIZEN,
-        indicators=["claimed_us_citizenship", "claimed_us_citizenship"],
+    ruling = rule(
+        uow,
+        NOT_CITIZEN,
+        ["claimed_us_citizenship", "claimed_us_citizenship"],
         officer="officer1",
         evidence="Mexican passport; no U.S. record",
-        at=AT,
     )
     assert ruling.indicators == ("claimed_us_citizenship",)
     assert ruling.ruled_at == AT
+    assert not ruling.concurrence_required  # nothing on record to override
+    assert ruling.in_force
     identity = uow.identities.get(42)
     assert identity is not None
     assert identity.citizenship_rulings == [ruling]
@@ -132,15 +182,33 @@ def test_a_not_citizen_ruling_resolves_the_listed_indicators() -> None:
     assert unresolved_indicators(identity, birth_place="US") == ("us_place_of_birth",)
 
 
+def test_record_ruling_runs_inside_the_callers_unit_of_work(uow: FakeUnitOfWork) -> None:
+    with uow:
+        services.record_ruling(
+            uow=uow,
+            identity_id=42,
+            finding=CITIZEN,
+            indicators=["naturalization_record"],
+            officer="adjudicator1",
+            evidence="certificate of naturalization 123",
+            at=AT,
+        )
+        assert uow.commits == 0  # the caller commits, with what the ruling decides
+    # left without a commit: nothing of it stays
+    identity = uow.identities.get(42)
+    assert identity is not None
+    assert identity.citizenship_rulings == []
+    assert uow.audit.rows == []
+
+
 def test_a_ruling_is_an_audited_decision(uow: FakeUnitOfWork) -> None:
-    services.rule_on_citizenship(
-        uow=uow,
-        identity_id=42,
-        finding=CITIZEN,
-        indicators=["naturalization_record"],
+    rule(
+        uow,
+        CITIZEN,
+        ["naturalization_record"],
         officer="officer1",
         evidence="certificate of naturalization 123",
-        at=AT,
+        referral_id="R-7",
     )
     entry = uow.audit.rows[-1]
     assert (entry.actor, entry.action, entry.subject) == (
@@ -152,24 +220,94 @@ def test_a_ruling_is_an_audited_decision(uow: FakeUnitOfWork) -> None:
         "finding": "citizen",
         "indicators": ["naturalization_record"],
         "evidence": "certificate of naturalization 123",
+        "referral_id": "R-7",
+        "concurrence_required": False,
     }
 
 
-def test_a_citizen_ruling_stands(uow: FakeUnitOfWork) -> None:
-    def rule(finding: CitizenshipFinding) -> None:
-        services.rule_on_citizenship(
-            uow=uow,
-            identity_id=42,
-            finding=finding,
-            indicators=["naturalization_record"],
-            officer="officer1",
-            evidence="A-file",
-            at=AT,
-        )
+def test_a_not_citizen_ruling_over_a_citizenship_event_waits_for_a_second_adjudicator(
+    uow: FakeUnitOfWork,
+) -> None:
+    ruling = rule(uow, NOT_CITIZEN, ["naturalization_record"], referral_id="R-1")
+    assert ruling.concurrence_required
+    assert ruling.awaiting_concurrence
+    assert not ruling.in_force
+    identity = uow.identities.get(42)
+    assert identity is not None
+    # until a second adjudicator agrees, it resolves nothing
+    assert unresolved_indicators(identity) == ("naturalization_record",)
+    assert json.loads(uow.audit.rows[-1].detail)["concurrence_required"] is True
 
-    rule(CITIZEN)
+    concurred = concur(uow)
+
+    assert concurred.concurrence == Concurrence(
+        "adjudicator2", True, "the N-400 belongs to a namesake", AT
+    )
+    assert concurred.in_force
+    assert concurred.adjudicators == ("adjudicator1", "adjudicator2")
+    identity = uow.identities.get(42)
+    assert identity is not None
+    assert identity.citizenship_rulings == [concurred]
+    assert unresolved_indicators(identity) == ()
+    entry = uow.audit.rows[-1]
+    assert (entry.actor, entry.action, entry.subject) == (
+        "adjudicator2",
+        "identity.citizenship.concur",
+        "identity:42",
+    )
+    assert json.loads(entry.detail) == {
+        "referral_id": "R-1",
+        "ruled_by": "adjudicator1",
+        "finding": "not_citizen",
+        "agrees": True,
+        "note": "the N-400 belongs to a namesake",
+    }
+
+
+def test_a_dissent_leaves_the_ruling_out_of_force_for_good(uow: FakeUnitOfWork) -> None:
+    rule(uow, NOT_CITIZEN, ["naturalization_record"], referral_id="R-1")
+    dissent = concur(uow, agrees=False, note="the N-400 photograph matches")
+    assert not dissent.in_force
+    assert not dissent.awaiting_concurrence
+    identity = uow.identities.get(42)
+    assert identity is not None
+    assert unresolved_indicators(identity) == ("naturalization_record",)
+    with pytest.raises(InvalidCitizenshipRuling, match="awaits a concurrence"):
+        concur(uow, adjudicator="adjudicator3")
+
+
+@pytest.mark.parametrize(
+    ("adjudicator", "note", "referral_id", "problem"),
+    [
+        ("adjudicator1", "agreed", "R-1", "another person"),
+        ("adjudicator2", "  ", "R-1", "its note"),
+        ("  ", "agreed", "R-1", "its adjudicator"),
+        ("adjudicator2", "agreed", "R-2", "no ruling of referral R-2 awaits"),
+    ],
+)
+def test_an_invalid_concurrence_is_refused_and_leaves_no_trace(
+    uow: FakeUnitOfWork, adjudicator: str, note: str, referral_id: str, problem: str
+) -> None:
+    waiting = rule(uow, NOT_CITIZEN, ["naturalization_record"], referral_id="R-1")
+    trail = list(uow.audit.rows)
+    with pytest.raises(InvalidCitizenshipRuling, match=problem):
+        concur(uow, adjudicator=adjudicator, note=note, referral_id=referral_id)
+    identity = uow.identities.get(42)
+    assert identity is not None
+    assert identity.citizenship_rulings == [waiting]
+    assert uow.audit.rows == trail
+
+
+def test_a_ruling_that_needs_no_concurrence_takes_none(uow: FakeUnitOfWork) -> None:
+    rule(uow, CITIZEN, ["naturalization_record"], referral_id="R-1")
+    with pytest.raises(InvalidCitizenshipRuling, match="awaits a concurrence"):
+        concur(uow)
+
+
+def test_a_citizen_ruling_stands(uow: FakeUnitOfWork) -> None:
+    rule(uow, CITIZEN, ["naturalization_record"])
     with pytest.raises(InvalidCitizenshipRuling, match="ruled a citizen"):
-        rule(NOT_CITIZEN)
+        rule(uow, NOT_CITIZEN, ["naturalization_record"])
     identity = uow.identities.get(42)
     assert identity is not None
     assert [r.finding for r in identity.citizenship_rulings] == [CITIZEN]
@@ -196,15 +334,7 @@ def test_an_invalid_ruling_is_refused_and_leaves_no_trace(
     problem: str,
 ) -> None:
     with pytest.raises(InvalidCitizenshipRuling, match=problem):
-        services.rule_on_citizenship(
-            uow=uow,
-            identity_id=42,
-            finding=finding,
-            indicators=indicators,
-            officer=officer,
-            evidence=evidence,
-            at=AT,
-        )
+        rule(uow, finding, indicators, officer=officer, evidence=evidence)
     identity = uow.identities.get(42)
     assert identity is not None
     assert identity.citizenship_rulings == []
@@ -213,15 +343,8 @@ def test_an_invalid_ruling_is_refused_and_leaves_no_trace(
 
 def test_a_ruling_on_an_unknown_identity_is_refused(uow: FakeUnitOfWork) -> None:
     with pytest.raises(UnknownIdentity):
-        services.rule_on_citizenship(
-            uow=uow,
-            identity_id=9,
-            finding=CITIZEN,
-            indicators=[],
-            officer="officer1",
-            evidence="passport",
-            at=AT,
-        )
+        rule(uow, CITIZEN, [], identity_id=9, evidence="passport")
+    assert uow.audit.rows == []
 
 
 def test_the_entries_form_one_verifiable_chain(uow: FakeUnitOfWork) -> None:
@@ -241,8 +364,8 @@ def test_the_exported_names_are_pinned() -> None:
         "enroll_identities",
         "enroll_identity",
         "get_identity",
+        "record_concurrence",
         "record_ruling",
-        "rule_on_citizenship",
     ]
 
 

@@ -19,15 +19,19 @@ from liaison.bookings.model import (
     Response,
     Review,
     ReviewAction,
+    Verification,
 )
 from liaison.detainers.model import Detainer, DetainerState, ProbableCause, Transition
 from liaison.identity.model import (
     CitizenshipFinding,
+    CitizenshipReferral,
     CitizenshipRuling,
+    Concurrence,
     EventKind,
     Identity,
     ImmigrationEvent,
     PersonName,
+    ReferralState,
 )
 
 T0 = datetime(2025, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
@@ -77,6 +81,11 @@ def identity(identity_id: int = 41, **changes: Any) -> Identity:
                     "officer7",
                     "birth certificate from Oaxaca",
                     T0.astimezone(EASTERN),
+                    referral_id="ref-1",
+                    concurrence_required=True,
+                    concurrence=Concurrence(
+                        "adjudicator9", True, "agreed: Oaxaca civil registry", T0 + timedelta(1)
+                    ),
                 )
             ],
         ),
@@ -118,6 +127,7 @@ def booking(n: int = 1, **changes: Any) -> Booking:
             reviews=[
                 Review("officer7", ReviewAction.REFER_CITIZENSHIP, 41, "claims US birth", T0),
             ],
+            verification=Verification(41, "officer7", T0.astimezone(EASTERN), "photo matches"),
         ),
         **changes,
     )
@@ -127,7 +137,7 @@ def detainer(n: int = 1, **changes: Any) -> Detainer:
     return dataclasses.replace(
         Detainer(
             detainer_id=f"dt-{n}",
-            booking_id="bk-1",
+            booking_id=f"bk-{n}",
             identity_id=41,
             ori="TX2270000",
             basis=ProbableCause.PENDING_PROCEEDINGS,
@@ -142,6 +152,24 @@ def detainer(n: int = 1, **changes: Any) -> Detainer:
                 Transition(DetainerState.ISSUED, DetainerState.SERVED, T0, "jail", "faxed"),
                 Transition(DetainerState.SERVED, DetainerState.HONORED, T0, "jail:TX2270000"),
             ],
+            statement="admitted overstaying a B2 visa, in a recorded interview",
+        ),
+        **changes,
+    )
+
+
+def referral(n: int = 1, **changes: Any) -> CitizenshipReferral:
+    return dataclasses.replace(
+        CitizenshipReferral(
+            referral_id=f"ref-{n}",
+            identity_id=41,
+            booking_id="bk-1",
+            referred_by="officer7",
+            referred_at=(T0 + timedelta(minutes=n)).astimezone(EASTERN),
+            reason="claims a U.S. birth in El Paso",
+            indicators=("claimed_us_citizenship", "us_place_of_birth"),
+            state=ReferralState.DECIDED,
+            decided_at=T0 + timedelta(days=n),
         ),
         **changes,
     )

@@ -391,15 +391,17 @@ def _detainer(
     ori: str,
     issued_at: datetime,
     *steps: tuple[DetainerState, datetime],
-    identity_id: int = 41,
+    identity_id: int | None = None,
 ) -> Detainer:
+    """Detainer ``dt-<n>`` on booking ``bk-<n>`` of a person of its own (unless named): the
+    store holds one open detainer per booking and per person and agency."""
     history = [Transition(None, S.ISSUED, issued_at, "officer7")]
     for state, at in steps:
         history.append(Transition(history[-1].to_state, state, at, "jail"))
     return builders.detainer(
         n,
         ori=ori,
-        identity_id=identity_id,
+        identity_id=1000 + n if identity_id is None else identity_id,
         issued_at=issued_at,
         state=history[-1].to_state,
         released_at=None,

@@ -17,7 +17,8 @@ S = DetainerState
 
 def _declined(n: int, ori: str, at_days: float, then: DetainerState | None = None) -> Detainer:
     at = T0 + timedelta(days=at_days)
-    d = builders.detainer(n, ori=ori, state=then or S.DECLINED)
+    # a person of its own: one person holds at most one open detainer per agency
+    d = builders.detainer(n, ori=ori, state=then or S.DECLINED, identity_id=n)
     d.history[2:] = [Transition(S.SERVED, S.DECLINED, at.astimezone(EASTERN), "jail", "policy")]
     if then is not None:
         d.history.append(Transition(S.DECLINED, then, at + timedelta(hours=1), "jail"))

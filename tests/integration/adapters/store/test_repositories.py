@@ -12,9 +12,10 @@ from tests.integration.adapters.store.builders import T0, fields_of
 
 from liaison.accounts.model import Role
 from liaison.adapters.store import SqlUnitOfWork, repositories
-from liaison.bookings.model import BookingState, Decision, Review, ReviewAction
+from liaison.adapters.store.errors import DuplicateKey
+from liaison.bookings.model import BookingState, Decision, Review, ReviewAction, Verification
 from liaison.detainers.model import Detainer, DetainerState, Transition
-from liaison.identity.model import EventKind, ImmigrationEvent
+from liaison.identity.model import CitizenshipReferral, EventKind, ImmigrationEvent, ReferralState
 from liaison.jurisdictions.model import (
     Agency,
     Agreement287g,
@@ -46,8 +47,11 @@ def test_an_identity_round_trips_with_its_names_events_and_rulings(new_uow: UoW)
         assert loaded is not original
         assert fields_of(loaded) == expected
         assert isinstance(loaded.events[0].kind, EventKind)
-        assert isinstance(loaded.citizenship_rulings[0].indicators, tuple)
-        _assert_utc(loaded.citizenship_rulings[0].ruled_at)
+        ruling = loaded.citizenship_rulings[0]
+        assert isinstance(ruling.indicators, tuple)
+        assert ruling.concurrence is not None
+        assert ruling.in_force
+        _assert_utc(ruling.ruled_at, ruling.concurrence.at)
         assert uow.identities.get(7).birth_date is None  # type: ignore[union-attr]
         assert uow.identities.get(8) is None
         assert uow.identities.count() == 2
@@ -97,7 +101,10 @@ def test_a_booking_round_trips_with_fingerprints_identification_and_response(
     assert isinstance(identification.thresholds, tuple)
     assert isinstance(identification.decision, Decision)
     assert loaded.state is BookingState.RESPONDED
+    assert loaded.verification == original.verification
+    assert loaded.verification is not None
     _assert_utc(loaded.arrested_at, loaded.submitted_at, identification.searched_at)
+    _assert_utc(loaded.verification.at)
     assert loaded.arrested_at == original.arrested_at  # the same instant, now in UTC
 
 
@@ -110,6 +117,7 @@ def test_a_booking_without_results_round_trips(new_uow: UoW) -> None:
         response=None,
         reviews=[],
         fingerprints={},
+        verification=None,
     )
     with new_uow() as uow:
         uow.bookings.add(bare)
@@ -125,10 +133,12 @@ def test_changes_to_a_loaded_booking_are_saved(new_uow: UoW) -> None:
         uow.bookings.add(builders.booking())
         uow.commit()
     review = Review("officer9", ReviewAction.LODGE_DETAINER, 41, "verified", T0)
+    verified = Verification(7, "officer9", T0, "the second candidate's photograph matches")
     with new_uow() as uow:
         b = uow.bookings.get("bk-1")
         assert b is not None
         b.reviews.append(review)
+        b.verification = verified
         b.state = BookingState.REVIEWED
         b.fingerprints[2] = b"new"
         del b.fingerprints[10]
@@ -138,13 +148,18 @@ def test_changes_to_a_loaded_booking_are_saved(new_uow: UoW) -> None:
         b = uow.bookings.get("bk-1")
         assert b is not None
         assert b.reviews[-1] == review
+        assert b.verification == verified
         assert b.state is BookingState.REVIEWED
         assert dict(b.fingerprints) == {1: builders.RECORD, 2: b"new", 6: builders.RECORD[::-1]}
         assert b.response is None
         b.fingerprints = {3: b"only"}
+        b.verification = None  # a rejected match clears it
         uow.commit()
     with new_uow() as uow:
-        assert dict(uow.bookings.get("bk-1").fingerprints) == {3: b"only"}  # type: ignore[union-attr]
+        b = uow.bookings.get("bk-1")
+        assert b is not None
+        assert dict(b.fingerprints) == {3: b"only"}
+        assert b.verification is None
 
 
 def test_bookings_list_newest_first_by_agency_and_state(new_uow: UoW) -> None:
@@ -214,14 +229,17 @@ def test_a_detainer_round_trips_with_its_history(new_uow: UoW) -> None:
 
 def test_detainer_queries(new_uow: UoW) -> None:
     S = DetainerState
+    tx, ca, ny, fl = "TX2270000", "CA0190000", "NY0000000", "FL0000000"
     rows = [
-        builders.detainer(1, state=S.HONORED, released_at=T0),
-        builders.detainer(2, state=S.HONORED, released_at=T0 + timedelta(hours=1)),
-        builders.detainer(3, state=S.HONORED, released_at=None),
-        builders.detainer(4, state=S.TRANSFERRED, released_at=T0 - timedelta(days=1)),
-        builders.detainer(5, state=S.ISSUED, released_at=None, booking_id="bk-2"),
-        builders.detainer(6, state=S.CANCELLED, identity_id=41),
-        builders.detainer(7, state=S.SERVED, identity_id=99, ori="CA0190000"),
+        # one person's detainers: at most one open per holding agency
+        builders.detainer(1, state=S.HONORED, released_at=T0, ori=tx),
+        builders.detainer(2, state=S.HONORED, released_at=T0 + timedelta(hours=1), ori=ca),
+        builders.detainer(3, state=S.HONORED, released_at=None, ori=ny),
+        builders.detainer(4, state=S.TRANSFERRED, released_at=T0 - timedelta(days=1), ori=tx),
+        # the booking of a closed detainer may hold an open one
+        builders.detainer(5, state=S.ISSUED, released_at=None, ori=fl, booking_id="bk-4"),
+        builders.detainer(6, state=S.CANCELLED, ori=tx),
+        builders.detainer(7, state=S.SERVED, identity_id=99, ori=ca),
     ]
     with new_uow() as uow:
         for row in rows:
@@ -237,10 +255,121 @@ def test_detainer_queries(new_uow: UoW) -> None:
         assert ids(d.honored_released_before(T0)) == ["dt-1"]
         assert ids(d.open_for_identity(41)) == ["dt-1", "dt-2", "dt-3", "dt-5"]
         assert ids(d.open_for_identity(99)) == ["dt-7"]
-        assert ids(d.for_booking("bk-2")) == ["dt-5"]
+        assert ids(d.for_identity(41)) == ["dt-1", "dt-2", "dt-3", "dt-4", "dt-5", "dt-6"]
+        assert ids(d.for_identity(99)) == ["dt-7"]
+        assert ids(d.for_identity(5)) == []
+        assert ids(d.for_booking("bk-4")) == ["dt-4", "dt-5"]
+        assert ids(d.for_booking("bk-9")) == []
         assert ids(d.list(limit=3)) == ["dt-7", "dt-6", "dt-5"]
-        assert ids(d.list(ori="CA0190000")) == ["dt-7"]
+        assert ids(d.list(ori=ca)) == ["dt-7", "dt-2"]
         assert ids(d.list(state="honored")) == ["dt-3", "dt-2", "dt-1"]
+
+
+def test_the_store_holds_one_open_detainer_per_booking_and_per_person_and_agency(
+    new_uow: UoW,
+) -> None:
+    S = DetainerState
+    tx, ca = "TX2270000", "CA0190000"
+    with new_uow() as uow:
+        uow.detainers.add(builders.detainer(1, state=S.HONORED, booking_id="bk-1", ori=tx))
+        uow.commit()
+    # a second open detainer on the booking (another person, another agency): refused
+    second_on_booking = builders.detainer(2, state=S.ISSUED, booking_id="bk-1", identity_id=42)
+    # a second open detainer on the person at the agency (another booking): refused
+    second_on_person = builders.detainer(3, state=S.SERVED, booking_id="bk-3", ori=tx)
+    for refused in (
+        dataclasses.replace(second_on_booking, ori=ca),
+        second_on_person,
+    ):
+        with (
+            new_uow() as uow,
+            pytest.raises(DuplicateKey, match=f"adding detainer {refused.detainer_id}"),
+        ):
+            uow.detainers.add(refused)
+    with new_uow() as uow:
+        assert [d.detainer_id for d in uow.detainers.for_identity(41)] == ["dt-1"]
+        assert uow.detainers.get("dt-2") is None
+        # closed detainers do not count: a cancelled one on the same booking, person and agency
+        uow.detainers.add(builders.detainer(4, state=S.CANCELLED, booking_id="bk-1", ori=tx))
+        uow.detainers.add(builders.detainer(5, state=S.RELEASED, booking_id="bk-1", ori=tx))
+        # the same person at another agency, on another booking: allowed
+        uow.detainers.add(builders.detainer(6, state=S.ISSUED, booking_id="bk-6", ori=ca))
+        uow.commit()
+    with new_uow() as uow:
+        first = uow.detainers.get("dt-1")
+        assert first is not None
+        first.history.append(Transition(S.HONORED, S.CANCELLED, T0, "officer7", "wrong person"))
+        first.state = S.CANCELLED
+        uow.commit()
+    # once the first is cancelled, the booking and the person at the agency may hold a new one
+    with new_uow() as uow:
+        uow.detainers.add(builders.detainer(7, state=S.ISSUED, booking_id="bk-1", ori=tx))
+        uow.commit()
+    with new_uow() as uow:
+        assert [d.detainer_id for d in uow.detainers.open_for_identity(41)] == ["dt-6", "dt-7"]
+        # reopening a closed one beside an open one is refused when it is written
+        cancelled = uow.detainers.get("dt-4")
+        assert cancelled is not None
+        cancelled.state = S.ISSUED
+        with pytest.raises(DuplicateKey):
+            uow.commit()
+
+
+def test_a_citizenship_referral_round_trips_and_is_found_by_person_and_state(
+    new_uow: UoW,
+) -> None:
+    original = builders.referral(1)
+    expected = fields_of(original)
+    others = [
+        builders.referral(3, identity_id=7, state=ReferralState.OPEN, decided_at=None),
+        builders.referral(2, state=ReferralState.AWAITING_CONCURRENCE, decided_at=None),
+        builders.referral(4, state=ReferralState.OPEN, decided_at=None, indicators=()),
+    ]
+    with new_uow() as uow:
+        uow.referrals.add(original)
+        for referral in others:
+            uow.referrals.add(referral)
+        uow.commit()
+
+    def ids(referrals: Sequence[CitizenshipReferral]) -> list[str]:
+        return [r.referral_id for r in referrals]
+
+    with new_uow() as uow:
+        loaded = uow.referrals.get("ref-1")
+        assert loaded is not None
+        assert loaded is not original
+        assert fields_of(loaded) == expected
+        assert isinstance(loaded.indicators, tuple)
+        assert isinstance(loaded.state, ReferralState)
+        _assert_utc(loaded.referred_at, loaded.decided_at)
+        assert uow.referrals.get("ref-9") is None
+        r = uow.referrals
+        assert ids(r.for_identity(41)) == ["ref-1", "ref-2", "ref-4"]  # oldest first
+        assert ids(r.for_identity(7)) == ["ref-3"]
+        assert ids(r.for_identity(8)) == []
+        assert ids(r.list()) == ["ref-1", "ref-2", "ref-3", "ref-4"]
+        assert ids(r.list(limit=2)) == ["ref-1", "ref-2"]
+        assert ids(r.list(state="open")) == ["ref-3", "ref-4"]
+        assert ids(r.list(state="awaiting_concurrence")) == ["ref-2"]
+        assert ids(r.list(state="decided")) == ["ref-1"]
+        assert r.get("ref-4").indicators == ()  # type: ignore[union-attr]
+
+
+def test_a_referrals_moves_are_saved_and_its_id_is_unique(new_uow: UoW) -> None:
+    with new_uow() as uow:
+        uow.referrals.add(builders.referral(1, state=ReferralState.OPEN, decided_at=None))
+        uow.commit()
+    with new_uow() as uow:
+        referral = uow.referrals.get("ref-1")
+        assert referral is not None
+        referral.state, referral.decided_at = ReferralState.DECIDED, T0
+        uow.commit()
+    with new_uow() as uow:
+        referral = uow.referrals.get("ref-1")
+        assert referral is not None
+        assert (referral.state, referral.decided_at) == (ReferralState.DECIDED, T0)
+    with new_uow() as uow, pytest.raises(DuplicateKey, match="adding citizenship referral ref-1"):
+        uow.referrals.add(builders.referral(1, identity_id=7))
 
 
 def test_a_detainers_moves_are_saved(new_uow: UoW) -> None:
