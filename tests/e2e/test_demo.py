@@ -1,5 +1,6 @@
 """``liaison demo`` end to end: a small world, run twice from the command line, gives the same
-figures; no detainer falls on a U.S. citizen; the report carries its charts; and the data
+figures; no detainer falls on a U.S. citizen; every slip its officers and jails try (at every
+chance, here) is refused by its own safeguard; the report carries its charts; and the data
 directory it leaves is one that the API (what ``liaison serve`` runs) opens and answers from."""
 
 from __future__ import annotations
@@ -19,8 +20,13 @@ import pytest
 from tests.conftest import SHARED_DATA
 
 from liaison.synth.report import CHARTS
+from liaison.synth.sop import SLIPS, Slip
 
-ARGS = ("demo", "--identities", "2000", "--days", "3", "--seed", "7", "--json")
+# seed 1's first three days hold a citizenship referral, so every kind of slip but one has a
+# chance (see test_every_slip_the_month_offered_is_refused_by_its_own_safeguard)
+ARGS = (
+    "demo", "--identities", "2000", "--days", "3", "--seed", "1", "--slip-rate", "1", "--json",
+)  # fmt: skip
 KEYS = (
     "bookings",
     "identified",
@@ -99,6 +105,23 @@ def test_the_summary_has_its_figures_and_no_detainer_falls_on_a_citizen(
     assert summary["review"]["unexpected_refusals"] == {}
 
 
+def test_every_slip_the_month_offered_is_refused_by_its_own_safeguard(
+    runs: tuple[Path, dict[str, Any], dict[str, Any]],
+) -> None:
+    _, summary, _ = runs
+    safe = summary["safeguards"]
+    tried = safe["slips_tried"]
+    # a ten-print match in this world names one candidate (verification stops at the mate), so
+    # no review offers a second candidate to lodge on: tests/unit/synth/test_month.py tries
+    # that slip on the in-memory store
+    assert set(tried) == {kind.value for kind in Slip} - {Slip.OTHER_CANDIDATE.value}
+    assert safe["refusals_by_kind"] == {
+        SLIPS[Slip(kind)].refused_by: n for kind, n in tried.items()
+    }
+    assert safe["slips_not_refused"] == {}
+    assert safe["detainers_on_us_citizens"] == 0
+
+
 def test_the_report_is_one_file_with_its_charts(
     runs: tuple[Path, dict[str, Any], dict[str, Any]],
 ) -> None:
@@ -109,6 +132,7 @@ def test_the_report_is_one_file_with_its_charts(
     for chart in CHARTS:
         assert f"id='chart-{chart}'" in page
     assert "Detainers on U.S. citizens: <span class='zero'>0</span>" in page
+    assert "<td>NotAnAdjudicator</td>" in page.split("<h3>Refusals by kind</h3>", 1)[1]
     assert "http" not in page.split("<body>", 1)[1]  # standalone: nothing fetched
 
 

@@ -58,6 +58,7 @@ __all__ = [
     "open_referral",
     "referral_queue",
     "rule",
+    "withdraw_open_referrals",
 ]
 
 PURPOSE = "citizenship adjudication"
@@ -106,6 +107,28 @@ def open_referral(
     uow.referrals.add(referral)
     _audit(uow, officer, "refer", referral, at, {"indicators": list(indicators), "reason": reason})
     return referral
+
+
+def withdraw_open_referrals(
+    *,
+    uow: BookingsUnitOfWork,
+    booking_id: str,
+    identity_id: int,
+    actor: str,
+    at: datetime,
+    reason: str,
+) -> list[CitizenshipReferral]:
+    """Withdraw the booking's referrals of ``identity_id`` that await a ruling, inside the
+    caller's open unit of work: the match they rested on was rejected or changed. A referral
+    awaiting a concurrence stays (a ruling was made; the second adjudicator finishes it).
+    Audited as ``citizenship.withdraw``."""
+    withdrawn = []
+    for referral in uow.referrals.for_identity(identity_id):
+        if referral.booking_id == booking_id and referral.state is ReferralState.OPEN:
+            referral.state, referral.decided_at = ReferralState.WITHDRAWN, at
+            _audit(uow, actor, "withdraw", referral, at, {"reason": reason})
+            withdrawn.append(referral)
+    return withdrawn
 
 
 def referral_queue(

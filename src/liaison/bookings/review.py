@@ -4,10 +4,11 @@ Verification names the identity. The first review that names a candidate (``VERI
 action with ``verified_identity_id``) records it on the booking (``Booking.verification``);
 every detainer on the booking names that identity and no other, read from the store, never
 from the request. Changing the verified identity is a review of its own, with a reason, and
-cancels what was lodged on the old one; a lodging review that names another candidate than the
-verified one is refused (``NotTheVerifiedIdentity``). Rejecting the verified match clears it
-and cancels its detainers. The jail's side of a detainer (answer, release) is here too, since
-it needs the booking's charges and arrest time.
+cancels what was lodged on the old one and withdraws the citizenship referrals still open on
+it; a lodging review that names another candidate than the verified one is refused
+(``NotTheVerifiedIdentity``). Rejecting the verified match clears it and cancels and withdraws
+likewise. A candidate of a search that found no match cannot be verified. The jail's side of a
+detainer (answer, release) is here too, since it needs the booking's charges and arrest time.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from datetime import datetime
 from liaison.audit import services as audit
 from liaison.bookings import adjudication
 from liaison.bookings.errors import NotReviewable, UnknownBooking
-from liaison.bookings.model import Booking, BookingState, Review, ReviewAction, Verification
+from liaison.bookings.model import (
+    Booking,
+    BookingState,
+    Decision,
+    Review,
+    ReviewAction,
+    Verification,
+)
 from liaison.bookings.ports import BookingsUnitOfWork
 from liaison.detainers import services as detainers
 from liaison.detainers.errors import NotTheVerifiedIdentity
@@ -106,6 +114,15 @@ def review_booking(
             raise NotReviewable(
                 f"identity {verified_identity_id} is not among this booking's candidates"
             )
+        if (
+            verified_identity_id is not None
+            and action is not ReviewAction.REJECT_MATCH
+            and booking.identification is not None
+            and booking.identification.decision is Decision.NO_MATCH
+        ):
+            raise NotReviewable(
+                "the search found no match: a candidate below the thresholds cannot be verified"
+            )
         if action is ReviewAction.VERIFY and verified_identity_id is None:
             raise NotReviewable("a verification names the candidate it confirms")
         before = booking.verification
@@ -184,6 +201,14 @@ def _verify(
             raise NotReviewable("rejecting the verified match needs a reason")
         booking.verification = None
         why = f"match with identity {rejected} rejected by {officer}: {reason}"
+        adjudication.withdraw_open_referrals(
+            uow=uow,
+            booking_id=booking.booking_id,
+            identity_id=rejected,
+            actor=officer,
+            at=at,
+            reason=why,
+        )
         return detainers.cancel_open_for_booking(
             uow=uow, booking_id=booking.booking_id, actor=officer, at=at, reason=why
         )
@@ -201,6 +226,14 @@ def _verify(
     if current is None:
         return []
     why = f"verified identity changed from {current.identity_id} to {named} by {officer}: {reason}"
+    adjudication.withdraw_open_referrals(
+        uow=uow,
+        booking_id=booking.booking_id,
+        identity_id=current.identity_id,
+        actor=officer,
+        at=at,
+        reason=why,
+    )
     return detainers.cancel_open_for_booking(
         uow=uow, booking_id=booking.booking_id, actor=officer, at=at, reason=why
     )

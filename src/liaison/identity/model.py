@@ -159,6 +159,7 @@ class ReferralState(StrEnum):
     OPEN = "open"  # waiting for an adjudicator's ruling
     AWAITING_CONCURRENCE = "awaiting_concurrence"  # an override waits for a second adjudicator
     DECIDED = "decided"  # a ruling is in force
+    WITHDRAWN = "withdrawn"  # the match it rested on was rejected or changed before a ruling
 
 
 @dataclass(eq=False)

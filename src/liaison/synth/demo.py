@@ -2,7 +2,8 @@
 
 ``build_world`` enrolls the people's fingers into the gallery and calibrates the engine's
 thresholds, loads the identity repository, and stores the places, jails, policies, 287(g)
-agreements and users. ``run_month`` records the month's operations (``synth.operations``),
+agreements and users (the month adds its adjudicators, whose passwords are written with the
+others). ``run_month`` records the month's operations (``synth.operations``),
 plays the month through the services and returns the summary, operations progress included.
 Both work on one data directory, which ``liaison serve --data-dir`` then opens.
 """
@@ -26,7 +27,7 @@ from liaison.biometrics.identification import Thresholds
 from liaison.bootstrap import Container, open_gallery, open_identifier
 from liaison.identity import services as identity_services
 from liaison.synth.figures import summarize
-from liaison.synth.month import MonthLog, SimClock, plan_bookings, simulate
+from liaison.synth.month import ADJUDICATORS, MonthLog, SimClock, plan_bookings, simulate
 from liaison.synth.operations import install_operations, operations_figures, plan_operations
 from liaison.synth.population import Category, make_person
 from liaison.synth.world import USERS, WorldPlan, install_world, plan_world
@@ -59,6 +60,7 @@ class DemoOptions:
     agreements_file: Path | None = None
     calibration_probes: int | None = None  # None: 50 to 200, by the world's size
     bookings_per_day: float | None = None  # None: scaled to the world (month.bookings_per_day)
+    slip_rate: float | None = None  # None: each slip's own rate (liaison.synth.sop.SLIPS)
 
     @property
     def start_at(self) -> datetime:
@@ -76,6 +78,7 @@ class DemoRun:
     summary: dict[str, object] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     stored: dict[str, int] = field(default_factory=dict)
+    adjudicators: dict[str, str] = field(default_factory=dict)  # username -> password
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -86,18 +89,24 @@ class DemoRun:
             self.timings[stage] = round(time.perf_counter() - started, 2)
 
 
-def _credentials(path: Path) -> list[tuple[str, str]]:
-    """Fresh passwords for the demo's users, written (mode 0600) where ``serve`` users find
-    them; never part of the figures."""
+def _credentials(path: Path) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """Fresh passwords for the demo's users and for the month's adjudicators, written (mode
+    0600) where ``serve`` users find them; never part of the figures."""
     passwords = [(name, secrets.token_urlsafe(12)) for name, _ in USERS]
+    adjudicators = {name: secrets.token_urlsafe(12) for name in ADJUDICATORS}
+    roles = {name: list(r) for name, r in USERS}
+    roles.update({name: ["adjudicator"] for name in ADJUDICATORS})
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(
-            {name: {"password": pw, "roles": list(dict(USERS)[name])} for name, pw in passwords},
+            {
+                name: {"password": pw, "roles": roles[name]}
+                for name, pw in [*passwords, *adjudicators.items()]
+            },
             fh,
             indent=2,
         )
-    return passwords
+    return passwords, adjudicators
 
 
 def build_world(
@@ -158,8 +167,8 @@ def build_world(
             )
             made(len(batch))
     with run.timed("places"):
-        credentials = cfg.data_dir / "demo-credentials.json"
-        run.stored = install_world(c, world, at=clock.now, passwords=_credentials(credentials))
+        passwords, run.adjudicators = _credentials(cfg.data_dir / "demo-credentials.json")
+        run.stored = install_world(c, world, at=clock.now, passwords=passwords)
     return run
 
 
@@ -192,7 +201,14 @@ def run_month(
             per_day=options.bookings_per_day,
         )
         run.log = simulate(
-            c, clock, plan, seed=options.seed, worker_step=worker_step, progress=progress
+            c,
+            clock,
+            plan,
+            seed=options.seed,
+            worker_step=worker_step,
+            progress=progress,
+            adjudicators=run.adjudicators or None,
+            slip_rate=options.slip_rate,
         )
     with run.timed("figures"):
         run.summary = summarize(

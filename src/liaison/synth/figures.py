@@ -4,7 +4,9 @@ What the system decided (identifications, detainers, their states, declines by j
 is read back from the store through the services; who each booked person really was comes
 from the generator's ground truth (``PlannedBooking.person``), never from the system's own
 view. So identification accuracy and "detainers on U.S. citizens" measure the system, they
-do not repeat it.
+do not repeat it. The refusals by kind are the simulation's count of its officers' and jails'
+slips that a safeguard refused (``MonthLog.refusals``, by error class): a refused step leaves
+nothing in the store to count.
 
 National reference figures used for comparison (``NATIONAL``): about 3,000 detainers issued a
 week and about 7% of them declined (ICE's Declined Detainer Outcome Reports, early 2017);
@@ -189,9 +191,14 @@ def summarize(
             "us_citizens_matched": len(citizens_matched),
             "citizenship_referrals": log.referrals,
             "rulings": dict(sorted(log.rulings.items())),
+            "concurrences": dict(sorted(log.concurrences.items())),
             "matches_rejected_on_citizenship_evidence": log.rejected_on_evidence,
-            "detainers_blocked_by_citizenship_indicators": log.blocked_citizenship,
-            "detainers_blocked_other": dict(sorted(log.blocked_other.items())),
+            "detainers_blocked_by_citizenship_indicators": log.refusals.get(
+                "CitizenshipIndicatorUnresolved", 0
+            ),
+            "slips_tried": dict(sorted(log.slips.items())),
+            "refusals_by_kind": dict(sorted(log.refusals.items())),
+            "slips_not_refused": dict(sorted(log.slips_not_refused.items())),
             "detainers_cancelled": outcomes.get(DetainerState.CANCELLED.value, 0),
             "detainers_on_us_citizens": len(on_citizens),
             "holds_lapsed_at_48_hours": outcomes.get(DetainerState.LAPSED.value, 0),

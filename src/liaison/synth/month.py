@@ -5,8 +5,16 @@ biographics); ``simulate`` plays it through the services and the store, in time 
 container's settable clock:
 
     submit_booking -> Worker.run_once (search, status, response) -> review_queue ->
-    review_booking by the SOP reviewer (``liaison.synth.sop``) -> serve -> answer_detainer by
-    the jail's policy -> record_release -> transfer, or the worker's 48-hour lapse
+    review_booking by the SOP reviewer (``liaison.synth.sop``), which verifies the top
+    candidate -> [a citizenship referral -> an adjudicator's ruling (-> a second
+    adjudicator's concurrence) -> review again] -> serve -> answer_detainer by the jail's
+    policy -> record_release -> transfer, or the worker's 48-hour lapse
+
+The adjudicators (``ADJUDICATORS``) are accounts holding the ``adjudicator`` role, made at the
+start of the month; the enforcement officers (``ero.<field office>.<n>``) hold no account, as
+the services need none to review a booking. Now and then an officer or a jail slips
+(``liaison.synth.sop.SLIPS``): the slip goes through the same service, the safeguard refuses
+it, and the refusal is counted by its error class (``MonthLog.refusals``).
 
 Nothing is short-cut: each booking carries a fresh impression of the person's ten fingers
 (never the enrolled one), the worker searches the gallery, and every decision goes through the
@@ -28,19 +36,23 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
+import secrets
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
 
+from liaison.accounts import services as accounts
+from liaison.accounts.model import Role
+from liaison.bookings import adjudication
 from liaison.bookings import services as bookings
 from liaison.bookings.model import Biographics, Booking, Charge, ReviewAction
 from liaison.bootstrap import Container
 from liaison.detainers import services as detainers
-from liaison.detainers.errors import CitizenshipIndicatorUnresolved, HoldExpired, LodgingRefused
-from liaison.detainers.model import DetainerState
+from liaison.detainers.errors import HoldExpired
+from liaison.detainers.model import Detainer, DetainerState, ProbableCause
 from liaison.errors import LiaisonError
 from liaison.identity import services as identity_services
 from liaison.identity.citizenship import unresolved_indicators
@@ -60,10 +72,12 @@ from liaison.synth.population import (
     make_stranger,
     rng_for,
 )
+from liaison.synth.sop import Slip
 from liaison.synth.spine import booking_fingers
 from liaison.synth.world import CHARGES, Jail, WorldPlan, answer_choice
 
 __all__ = [
+    "ADJUDICATORS",
     "BOOKINGS_PER_1000",
     "ENROLLED_SHARE",
     "MIN_BOOKINGS_PER_DAY",
@@ -81,9 +95,11 @@ MIN_BOOKINGS_PER_DAY = 30.0
 ENROLLED_SHARE = 0.25  # bookings of people the repository knows
 FALSE_CLAIM_RATE = 0.03  # non-citizens who claim U.S. birth at booking
 DOB_ERROR_RATE = 0.04  # bookings whose date of birth is keyed wrong
+# the national pool of citizenship adjudicators: one rules, the next concurs when needed
+ADJUDICATORS = ("adjudicator.1", "adjudicator.2", "adjudicator.3")
 
 _PURPOSE_DAY = 31
-_PURPOSE_REVIEW = 32
+_PURPOSE_SLIP = 32
 _PURPOSE_ANSWER = 33
 _PURPOSE_PICKUP = 34
 _PURPOSE_DELAY = 35
@@ -112,8 +128,12 @@ def booking_id_for(seed: int, n: int) -> str:
     return hashlib.sha256(f"liaison-demo:{seed}:booking:{n}".encode()).hexdigest()[:32]
 
 
-def _detainer_id(seed: int, n: int) -> str:
+def _detainer_id(seed: int, n: int | str) -> str:
     return hashlib.sha256(f"liaison-demo:{seed}:detainer:{n}".encode()).hexdigest()[:32]
+
+
+def _referral_id(seed: int, n: int, k: int) -> str:
+    return hashlib.sha256(f"liaison-demo:{seed}:referral:{n}:{k}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -248,10 +268,12 @@ class MonthLog:
 
     bookings: list[PlannedBooking] = field(default_factory=list)
     sop_steps: Counter[str] = field(default_factory=Counter)
-    blocked_citizenship: int = 0  # lodging attempts the citizenship safeguard refused
-    blocked_other: Counter[str] = field(default_factory=Counter)  # other refusals, by error
+    slips: Counter[str] = field(default_factory=Counter)  # slips tried, by kind (sop.Slip)
+    refusals: Counter[str] = field(default_factory=Counter)  # their refusals, by error class
+    slips_not_refused: Counter[str] = field(default_factory=Counter)  # by kind: should stay empty
     referrals: int = 0
     rulings: Counter[str] = field(default_factory=Counter)
+    concurrences: Counter[str] = field(default_factory=Counter)  # "agreed" / "dissented"
     rejected_on_evidence: int = 0
     hold_expired: int = 0
     no_shows: int = 0
@@ -264,6 +286,16 @@ def _officer(jail: Jail, number: int) -> str:
     return f"ero.{slug}.{1 + number % 3}"
 
 
+def _adjudicator(number: int, k: int = 0) -> str:
+    """The adjudicator who rules on booking ``number``'s referral (``k`` = 0), or concurs (1)."""
+    return ADJUDICATORS[(number + k) % len(ADJUDICATORS)]
+
+
+# the steps before which an officer may cite a basis the record contradicts: a lodge there gets
+# past every earlier safeguard (S5's would meet the open detainer first)
+_BASIS_SLIP_STEPS = frozenset({"S4", "S6", "S7", "S8", "S9"})
+
+
 class _Month:
     def __init__(
         self,
@@ -274,11 +306,17 @@ class _Month:
         seed: int,
         worker_step: Callable[[], bool],
         progress: Progress | None,
+        adjudicators: Mapping[str, str],
+        slip_rate: float | None,
     ) -> None:
         self.c = c
         self.clock = clock
         self.seed = seed
         self.progress = progress
+        self.adjudicators = adjudicators
+        self.slip_rate = slip_rate
+        self.referral_of: dict[str, str] = {}  # booking -> its latest citizenship referral
+        self.referred: Counter[str] = Counter()  # referrals made, by booking
         self.log = MonthLog(bookings=list(plan))
         self.by_id = {b.booking_id: b for b in plan}
         self.events: list[tuple[datetime, int, str, str]] = []
@@ -286,6 +324,7 @@ class _Month:
         self.drains: set[datetime] = set()
         self.reviewing: set[str] = set()
         self.detainers = 0
+        self.slipped_lodges = 0  # their ids are apart, so a slip changes no detainer's id
         self.submitted = 0
         self.worker_step = worker_step
 
@@ -296,7 +335,32 @@ class _Month:
     def draw(self, purpose: int, n: int, k: int = 0) -> float:
         return float(rng_for(self.seed, purpose, n * 16 + k).random())
 
+    def slips(self, kind: Slip, b: PlannedBooking) -> bool:
+        """Whether this booking's officer (or jail) makes this slip (a draw of its own)."""
+        rate = sop.SLIPS[kind].rate if self.slip_rate is None else self.slip_rate
+        return self.draw(_PURPOSE_SLIP, b.n, list(Slip).index(kind)) < rate
+
+    def _slip(self, kind: Slip, attempt: Callable[[], object]) -> None:
+        """Try a slip through the services; the safeguard's refusal (which writes nothing) is
+        counted by its error class."""
+        self.log.slips[kind.value] += 1
+        try:
+            attempt()
+        except LiaisonError as exc:
+            self.log.refusals[type(exc).__name__] += 1
+            return
+        self.log.slips_not_refused[kind.value] += 1
+
     def run(self) -> MonthLog:
+        for username in sorted(self.adjudicators):
+            accounts.add_user(
+                uow=self.c.uow(),
+                username=username,
+                password=self.adjudicators[username],
+                roles=[Role.ADJUDICATOR.value],
+                actor="synth",
+                at=self.clock.now,
+            )
         for b in self.log.bookings:
             self.at(b.submitted_at, "submit", b.booking_id)
         handlers: dict[str, Callable[[str], None]] = {
@@ -304,6 +368,7 @@ class _Month:
             "drain": self.drain,
             "review": self.review,
             "ruling": self.ruling,
+            "concur": self.concur,
             "serve": self.serve,
             "answer": self.answer,
             "release": self.release,
@@ -382,6 +447,18 @@ class _Month:
             at=self.clock.now,
         )
 
+    def _open_here(self, b: PlannedBooking, identity_id: int, officer: str) -> bool:
+        """Whether a detainer on the person is already open at the booking's jail."""
+        held = detainers.list_detainers(
+            uow=self.c.uow(),
+            actor=officer,
+            purpose="enforcement review: detainers held by the jail",
+            at=self.clock.now,
+            ori=b.jail.ori,
+            limit=10**6,
+        )
+        return any(d.identity_id == identity_id and d.state.is_open for d in held)
+
     def review(self, booking_id: str) -> None:
         b = self.by_id[booking_id]
         now = self.clock.now
@@ -411,36 +488,92 @@ class _Month:
             priority=booking.response.priority,
             now=now,
             release=b.release_at,
+            open_here=self._open_here(b, record.identity_id, officer),
         )
         self.log.sop_steps[verdict.step] += 1
-        if verdict.step in ("S2", "S3") and self.draw(_PURPOSE_REVIEW, b.n) < sop.SLIP_RATE:
-            self._lodge(b, sop.slip_verdict(record), officer)  # the safeguard must refuse
-        self._apply(b, verdict, officer)
+        self._slips_before(b, verdict, record, officer)
+        lodged = self._apply(b, verdict, officer)
+        self._slips_after(b, verdict, booking, lodged, officer, unresolved)
         if verdict.action is ReviewAction.REFER_CITIZENSHIP:
             self.log.referrals += 1
             delay = timedelta(hours=2 + 10 * self.draw(_PURPOSE_DELAY, b.n, 1))
             self.at(now + delay, "ruling", booking_id)
 
-    def _lodge(self, b: PlannedBooking, verdict: sop.Verdict, officer: str) -> bool:
-        try:
-            self._apply(b, verdict, officer)
-        except CitizenshipIndicatorUnresolved:
-            self.log.blocked_citizenship += 1
-            return False
-        except LodgingRefused as exc:
-            self.log.blocked_other[type(exc).__name__] += 1
-            return False
-        return True
+    def _slips_before(
+        self, b: PlannedBooking, verdict: sop.Verdict, record: Identity, officer: str
+    ) -> None:
+        """Lodging slips tried instead of the SOP's step (each refused, nothing written)."""
+        if verdict.step in ("S2", "S3") and self.slips(Slip.SKIP_CITIZENSHIP, b):
+            skipped = sop.slip_verdict(record)
+            self._slip(Slip.SKIP_CITIZENSHIP, lambda: self._apply(b, skipped, officer, slip=True))
+        if verdict.step in _BASIS_SLIP_STEPS and self.slips(Slip.UNSUPPORTED_BASIS, b):
+            cited = sop.unsupported_basis(record, self.clock.now)
+            if cited is not None:
+                self._slip(
+                    Slip.UNSUPPORTED_BASIS, lambda: self._apply(b, cited, officer, slip=True)
+                )
 
-    def _apply(self, b: PlannedBooking, verdict: sop.Verdict, officer: str) -> None:
+    def _slips_after(
+        self,
+        b: PlannedBooking,
+        verdict: sop.Verdict,
+        booking: Booking,
+        lodged: Detainer | None,
+        officer: str,
+        unresolved: Sequence[str],
+    ) -> None:
+        """Slips tried once the SOP's step is recorded (each refused, nothing written)."""
+        candidates = booking.identification.candidates if booking.identification else ()
+        if (
+            verdict.verified_identity_id is not None
+            and len(candidates) > 1
+            and self.slips(Slip.OTHER_CANDIDATE, b)
+        ):
+            other = sop.Verdict(
+                "slip",
+                ReviewAction.LODGE_DETAINER,
+                "lodged on the search's second candidate",
+                candidates[1].identity_id,
+                ProbableCause.BIOMETRIC_NO_LAWFUL_STATUS,
+                "I-200",
+            )
+            self._slip(Slip.OTHER_CANDIDATE, lambda: self._apply(b, other, officer, slip=True))
+        if lodged is not None and self.slips(Slip.SECOND_DETAINER, b):
+            self._slip(Slip.SECOND_DETAINER, lambda: self._apply(b, verdict, officer, slip=True))
+        if verdict.action is ReviewAction.REFER_CITIZENSHIP and self.slips(Slip.OWN_REFERRAL, b):
+            referral_id = self.referral_of[b.booking_id]
+
+            def own_ruling() -> object:
+                return adjudication.rule(
+                    uow=self.c.uow(),
+                    referral_id=referral_id,
+                    finding=CitizenshipFinding.NOT_CITIZEN,
+                    indicators=list(unresolved),
+                    adjudicator=officer,
+                    evidence="the claim looked wrong to the referring officer",
+                    at=self.clock.now,
+                )
+
+            self._slip(Slip.OWN_REFERRAL, own_ruling)
+
+    def _apply(
+        self, b: PlannedBooking, verdict: sop.Verdict, officer: str, *, slip: bool = False
+    ) -> Detainer | None:
         now = self.clock.now
         request = None
-        detainer_id = ""
+        detainer_id = referral_id = ""
         if verdict.action is ReviewAction.LODGE_DETAINER:
-            self.detainers += 1
-            detainer_id = _detainer_id(self.seed, self.detainers)
-            warrant = sop.warrant_ref(verdict.warrant_form, now.date(), self.detainers)
+            if slip:
+                self.slipped_lodges += 1
+                detainer_id = _detainer_id(self.seed, f"slip:{self.slipped_lodges}")
+            else:
+                self.detainers += 1
+                detainer_id = _detainer_id(self.seed, self.detainers)
+            number = self.detainers + int(slip)  # a slip's warrant: the next honest number
+            warrant = sop.warrant_ref(verdict.warrant_form, now.date(), number)
             request = bookings.DetainerRequest(verdict.basis, warrant)
+        elif verdict.action is ReviewAction.REFER_CITIZENSHIP:
+            referral_id = _referral_id(self.seed, b.n, self.referred[b.booking_id])
         _, lodged = bookings.review_booking(
             uow=self.c.uow(),
             booking_id=b.booking_id,
@@ -451,61 +584,93 @@ class _Month:
             at=now,
             detainer=request,
             detainer_id=detainer_id,
+            referral_id=referral_id,
         )
+        if referral_id:
+            self.referral_of[b.booking_id] = referral_id
+            self.referred[b.booking_id] += 1
         if lodged is not None:
             self.log.detainer_booking[lodged.detainer_id] = b.booking_id
             delay = timedelta(hours=0.2 + 1.3 * self.draw(_PURPOSE_DELAY, b.n, 2))
             self.at(now + delay, "serve", lodged.detainer_id)
+        return lodged
 
     def ruling(self, booking_id: str) -> None:
-        """The adjudicator's finding, from the evidence the world holds (its ground truth)."""
+        """An adjudicator's finding on the booking's referral, from the evidence the world
+        holds (its ground truth)."""
         b = self.by_id[booking_id]
         now = self.clock.now
-        officer = f"{_officer(b.jail, b.n)}.adjudicator"
-        booking = bookings.get_booking(
-            uow=self.c.uow(), booking_id=booking_id, actor=officer, purpose="citizenship", at=now
+        adjudicator = _adjudicator(b.n)
+        referral_id = self.referral_of[booking_id]
+        referral, record = adjudication.get_referral(
+            uow=self.c.uow(),
+            referral_id=referral_id,
+            actor=adjudicator,
+            purpose="citizenship adjudication",
+            at=now,
         )
-        record = self._record(booking, officer)
-        if record is None:
+        if not (b.person.enrolled and b.person.index == record.identity_id):
+            # the evidence about the person booked contradicts the record: not them. The
+            # adjudicator sends it back and the officer rejects the match (the referral stays
+            # open: no service withdraws one)
+            self.log.rejected_on_evidence += 1
+            verdict = sop.Verdict(
+                "R1",
+                ReviewAction.REJECT_MATCH,
+                "citizenship evidence contradicts the record",
+                record.identity_id,
+            )
+            self._apply(b, verdict, _officer(b.jail, b.n))
             return
-        same_person = b.person.enrolled and b.person.index == record.identity_id
         unresolved = unresolved_indicators(
             record,
             birth_place=b.biographics.birth_place,
             claimed_citizenship=b.biographics.claimed_citizenship,
         )
-        if not same_person:
-            # the evidence about the person booked contradicts the record: not them
-            self.log.rejected_on_evidence += 1
-            verdict = sop.Verdict(
-                "R1", ReviewAction.REJECT_MATCH, "citizenship evidence contradicts the record"
-            )
-            self._apply(b, verdict, officer)
-            return
-        if not unresolved and not b.person.us_citizen:
-            # resolved meanwhile (another booking of the person): review again
-            self.at(now + timedelta(minutes=30), "review", booking_id)
-            return
-        finding = (
-            CitizenshipFinding.CITIZEN if b.person.us_citizen else CitizenshipFinding.NOT_CITIZEN
-        )
+        citizen = b.person.us_citizen
+        finding = CitizenshipFinding.CITIZEN if citizen else CitizenshipFinding.NOT_CITIZEN
         evidence = (
             "U.S. passport or certificate of citizenship verified"
-            if b.person.us_citizen
+            if citizen
             else "foreign birth record; no U.S. birth, naturalization or derivation on file"
         )
-        bookings.rule_on_citizenship(
+        ruled = adjudication.rule(
             uow=self.c.uow(),
-            identity_id=record.identity_id,
+            referral_id=referral_id,
             finding=finding,
-            indicators=list(unresolved),
-            officer=officer,
+            indicators=list(unresolved or referral.indicators),
+            adjudicator=adjudicator,
             evidence=evidence,
             at=now,
         )
         self.log.rulings[finding.value] += 1
-        if finding is CitizenshipFinding.NOT_CITIZEN:
+        if ruled.ruling.awaiting_concurrence:
+            delay = timedelta(hours=1 + 23 * self.draw(_PURPOSE_DELAY, b.n, 4))
+            self.at(now + delay, "concur", booking_id)
+        elif finding is CitizenshipFinding.NOT_CITIZEN:
             self.at(now + timedelta(minutes=30), "review", booking_id)
+
+    def concur(self, booking_id: str) -> None:
+        """A second adjudicator's answer to a ruling that overrides a citizenship event; the
+        ground truth decides, as it decided the ruling."""
+        b = self.by_id[booking_id]
+        agrees = not b.person.us_citizen
+        note = (
+            "the record's citizenship event was reviewed and does not stand"
+            if agrees
+            else "the evidence supports the record's citizenship event"
+        )
+        adjudication.concur(
+            uow=self.c.uow(),
+            referral_id=self.referral_of[booking_id],
+            adjudicator=_adjudicator(b.n, 1),
+            agrees=agrees,
+            note=note,
+            at=self.clock.now,
+        )
+        self.log.concurrences["agreed" if agrees else "dissented"] += 1
+        if agrees:  # a dissent leaves the referral open for a new ruling, and no detainer
+            self.at(self.clock.now + timedelta(minutes=30), "review", booking_id)
 
     # -- the detainer ------------------------------------------------------------------------
 
@@ -548,6 +713,20 @@ class _Month:
     def release(self, detainer_id: str) -> None:
         b = self.by_id[self.log.detainer_booking[detainer_id]]
         now = self.clock.now
+        if self.slips(Slip.FUTURE_RELEASE, b):
+            keyed = b.release_at + timedelta(days=365)  # the year keyed wrong
+
+            def future_release() -> object:
+                return bookings.record_release(
+                    uow=self.c.uow(),
+                    detainer_id=detainer_id,
+                    released_at=keyed,
+                    ori=b.jail.ori,
+                    actor=f"jail:{b.jail.ori}",
+                    at=now,
+                )
+
+            self._slip(Slip.FUTURE_RELEASE, future_release)
         detainer = bookings.record_release(
             uow=self.c.uow(),
             detainer_id=detainer_id,
@@ -593,11 +772,30 @@ def simulate(
     seed: int,
     worker_step: Callable[[], bool],
     progress: Progress | None = None,
+    adjudicators: Mapping[str, str] | None = None,
+    slip_rate: float | None = None,
 ) -> MonthLog:
     """Play the month's bookings through the services on ``clock`` (which ``c`` must read).
 
     ``worker_step`` is the booking worker's ``run_once`` (``liaison.entrypoints.worker``): it
     takes one queued job (a search) and runs the 48-hour check, as the worker process does;
     the simulation calls it until the queue is empty after each simulated hour of bookings.
+    ``adjudicators`` maps the ``ADJUDICATORS`` to their passwords (fresh ones if None): their
+    accounts are added first. ``slip_rate``, if given, replaces every rate of
+    ``liaison.synth.sop.SLIPS`` (0: nobody slips; 1: every chance is taken).
     """
-    return _Month(c, clock, plan, seed=seed, worker_step=worker_step, progress=progress).run()
+    passwords = (
+        dict(adjudicators)
+        if adjudicators is not None
+        else {name: secrets.token_urlsafe(16) for name in ADJUDICATORS}
+    )
+    return _Month(
+        c,
+        clock,
+        plan,
+        seed=seed,
+        worker_step=worker_step,
+        progress=progress,
+        adjudicators=passwords,
+        slip_rate=slip_rate,
+    ).run()

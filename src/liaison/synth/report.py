@@ -112,6 +112,7 @@ def render_report(run: DemoRun) -> str:
     ident: dict[str, Any] = s["identification"]  # type: ignore[assignment]
     safe: dict[str, Any] = s["safeguards"]  # type: ignore[assignment]
     cal: dict[str, Any] = s["calibration"]  # type: ignore[assignment]
+    refusals: dict[str, int] = safe["refusals_by_kind"]
     outcomes: dict[str, int] = s["detainer_outcomes"]  # type: ignore[assignment]
     declined: list[dict[str, Any]] = s["declined_by_jurisdiction"]  # type: ignore[assignment]
     days: list[dict[str, Any]] = s["bookings_by_day"]  # type: ignore[assignment]
@@ -160,14 +161,14 @@ def render_report(run: DemoRun) -> str:
                 "U.S. citizens booked",
                 "U.S. citizens matched",
                 "citizenship referrals",
-                "blocked by citizenship indicator",
+                "slips refused",
                 "detainers on U.S. citizens",
             ],
             [
                 safe["us_citizens_booked"],
                 safe["us_citizens_matched"],
                 safe["citizenship_referrals"],
-                safe["detainers_blocked_by_citizenship_indicators"],
+                sum(refusals.values()),
                 safe["detainers_on_us_citizens"],
             ],
             colors=["#888", "#3b6ea5", "#e3a21a", "#b03a2e", "#0a7a2f"],
@@ -229,15 +230,25 @@ def render_report(run: DemoRun) -> str:
                 ("U.S. citizens matched to a record", safe["us_citizens_matched"]),
                 ("citizenship referrals", safe["citizenship_referrals"]),
                 (
-                    "lodging attempts blocked by citizenship indicators",
-                    safe["detainers_blocked_by_citizenship_indicators"],
-                ),
-                (
                     "matches rejected on citizenship evidence",
                     safe["matches_rejected_on_citizenship_evidence"],
                 ),
                 ("holds lapsed at 48 hours", safe["holds_lapsed_at_48_hours"]),
                 ("detainers on misidentified people", s["detainers_on_misidentified_people"]),
+            ]
+        ),
+        "<h3>Refusals by kind</h3>",
+        "<p class='note'>Now and then a simulated officer or jail tries a step the safeguards "
+        "must refuse: lodging on the match alone, citing a basis the record contradicts, "
+        "lodging on a candidate other than the verified one or twice on one booking, ruling on "
+        "one's own citizenship referral, keying a release time in the future. Each try goes "
+        "through the same services and writes nothing; the refusals, by the error the services "
+        "raised:</p>",
+        rows(
+            [
+                *sorted(refusals.items()),
+                ("slips tried", sum(safe["slips_tried"].values())),
+                ("slips not refused", sum(safe["slips_not_refused"].values())),
             ]
         ),
         img("safeguards", charts["safeguards"], "safeguards"),

@@ -93,6 +93,10 @@ USERS: tuple[tuple[str, tuple[str, ...], str | None], ...] = (
     ("analyst", ("screening_analyst",), None),
     ("jailer_tx", ("booking_officer",), "TX2270000"),
     ("jailer_ca", ("booking_officer",), "CA0380000"),
+    ("adjudicator", ("adjudicator",), None),
+    ("adjudicator2", ("adjudicator",), None),
+    ("officer2", ("enforcement_officer",), None),
+    ("officer_adj", ("enforcement_officer", "adjudicator"), None),
 )
 
 

@@ -569,4 +569,5 @@ def test_exported_names() -> None:
         "open_referral",
         "referral_queue",
         "rule",
+        "withdraw_open_referrals",
     ]

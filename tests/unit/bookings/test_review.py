@@ -506,3 +506,34 @@ def test_exported_names() -> None:
     ]
     for name in bookings_review.__all__:
         assert getattr(services, name) is getattr(bookings_review, name)
+
+
+def test_a_candidate_of_a_search_that_found_no_match_cannot_be_verified() -> None:
+    uow = world()
+    missed = booking("BK-9", PERSON)
+    missed.identification = Identification(
+        Decision.NO_MATCH, missed.identification.candidates, T0 - H, (0.6, 0.4)
+    )
+    uow.bookings.add(missed)
+    before = Unchanged(uow)
+    for action in (ReviewAction.VERIFY, ReviewAction.LODGE_DETAINER):
+        with pytest.raises(NotReviewable, match="found no match"):
+            review(uow, action, PERSON, booking_id="BK-9")
+    before.check()
+
+
+def test_changing_or_rejecting_the_match_withdraws_the_referral_still_open_on_it() -> None:
+    uow = world()
+    review(uow, ReviewAction.REFER_CITIZENSHIP, PERSON, referral_id="R-1")
+    review(uow, ReviewAction.VERIFY, OTHER, reason="the A-file photograph is another man")
+    withdrawn = uow.referrals.get("R-1")
+    assert withdrawn is not None
+    assert (withdrawn.state, withdrawn.decided_at) == (ReferralState.WITHDRAWN, T0)
+    assert [r.action for r in uow.audit.rows][-2:] == ["citizenship.withdraw", "booking.review"]
+
+    review(uow, ReviewAction.REFER_CITIZENSHIP, OTHER, referral_id="R-2")
+    review(uow, ReviewAction.REJECT_MATCH, None, reason="prints examined: not the same person")
+    again = uow.referrals.get("R-2")
+    assert again is not None
+    assert again.state is ReferralState.WITHDRAWN
+    assert stored(uow).verification is None

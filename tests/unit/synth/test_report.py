@@ -43,6 +43,9 @@ def _summary() -> dict[str, Any]:
             "matches_rejected_on_citizenship_evidence": 0,
             "holds_lapsed_at_48_hours": 0,
             "detainers_on_us_citizens": 0,
+            "slips_tried": {"skip_citizenship": 1, "own_referral": 2},
+            "refusals_by_kind": {"CitizenshipIndicatorUnresolved": 1, "NotAnAdjudicator": 2},
+            "slips_not_refused": {},
         },
         "operations": {
             "declaration": {
@@ -134,3 +137,18 @@ def test_the_report_inlines_every_chart_and_is_reproducible() -> None:
     assert "+35% arrests" in page
     assert "+50.0%" in page
     assert render_report(run) == page
+
+
+def test_the_report_lists_the_refusals_by_kind() -> None:
+    run = DemoRun(
+        DemoOptions(identities=2000, days=1, seed=7),
+        plan_world(seed=7, identities=2000, agreements_file=None),
+        [],
+        summary=_summary(),
+    )
+    page = render_report(run)
+    refusals = page.split("<h3>Refusals by kind</h3>", 1)[1].split("</table>", 1)[0]
+    assert "<td>NotAnAdjudicator</td><td class='n'>2</td>" in refusals
+    assert "<td>CitizenshipIndicatorUnresolved</td><td class='n'>1</td>" in refusals
+    assert "<td>slips tried</td><td class='n'>3</td>" in refusals
+    assert "<td>slips not refused</td><td class='n'>0</td>" in refusals

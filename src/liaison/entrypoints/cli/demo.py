@@ -103,6 +103,15 @@ def demo(
         float | None,
         typer.Option(help="bookings a day (default: 1 per 1,000 identities)", min=0.1),
     ] = None,
+    slip_rate: Annotated[
+        float | None,
+        typer.Option(
+            help="how often a simulated officer or jail tries a step a safeguard must refuse "
+            "(default: each kind's own rate; 0: never; 1: at every chance)",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON summary")] = False,
 ) -> None:
     """A synthetic world and a month of bookings through the real pipeline, with its figures.
@@ -118,6 +127,7 @@ def demo(
         start=start.date() if start else DEFAULT_START,
         agreements_file=_agreements(shared_data),
         bookings_per_day=bookings_per_day,
+        slip_rate=slip_rate,
     )
     console = Console(stderr=True)
     if options.agreements_file is None:
@@ -201,12 +211,20 @@ def _print(run: DemoRun, data_dir: Path) -> None:
                 ("U.S. citizens booked", safe["us_citizens_booked"]),
                 ("U.S. citizens matched", safe["us_citizens_matched"]),
                 ("citizenship referrals", safe["citizenship_referrals"]),
-                (
-                    "detainers blocked by citizenship indicators",
-                    safe["detainers_blocked_by_citizenship_indicators"],
-                ),
                 ("holds lapsed at 48 hours", safe["holds_lapsed_at_48_hours"]),
                 ("detainers on U.S. citizens", safe["detainers_on_us_citizens"]),
+            ],
+        )
+    )
+    refusals = safe["refusals_by_kind"]
+    assert isinstance(refusals, dict)
+    out.print(
+        _table(
+            "Refusals by kind (the simulated officers' and jails' slips)",
+            [
+                *sorted(refusals.items()),
+                ("slips tried", sum(safe["slips_tried"].values())),
+                ("slips not refused", sum(safe["slips_not_refused"].values())),
             ],
         )
     )
