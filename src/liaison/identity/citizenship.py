@@ -13,11 +13,13 @@ An indicator is a stable short string; the vocabulary is ``INDICATORS`` (plus ``
 | ``claimed_us_citizenship`` | the booking's claimed citizenship is US                        |
 | ``ruled_citizen``        | a ruling found the person a citizen: never resolved             |
 
-A ``NOT_CITIZEN`` ruling resolves exactly the indicators it lists, and only the latest ruling
-in force counts: an indicator that appears after it is unresolved again. A ``NOT_CITIZEN``
-ruling on a record holding a citizenship event (``CITIZENSHIP_EVENTS``) overrides that event,
-so it is in force only once a second adjudicator concurs (``needs_concurrence``); until then
-it resolves nothing.
+A ``NOT_CITIZEN`` ruling in force resolves exactly the indicators it lists, and rulings add
+up: a later ruling that lists other indicators does not reopen what an earlier one resolved
+(a detainer lodged on that resolution stays lawful). An indicator raised by a citizenship event
+dated after every ruling that lists it is unresolved again: the new record needs a new ruling.
+A ``NOT_CITIZEN`` ruling on a record holding a citizenship event (``CITIZENSHIP_EVENTS``)
+overrides that event, so it is in force only once a second adjudicator concurs
+(``needs_concurrence``); until then it resolves nothing. A ``CITIZEN`` ruling is never undone.
 """
 
 from __future__ import annotations
@@ -115,7 +117,9 @@ def needs_concurrence(identity: Identity, finding: CitizenshipFinding) -> bool:
 
 def latest_ruling(rulings: Iterable[CitizenshipRuling]) -> CitizenshipRuling | None:
     """The ruling in force made last (by ``ruled_at``; on a tie, the one recorded last), or
-    None. A ruling waiting for, or refused, a second adjudicator's concurrence is not in force.
+    None: what an adjudicator's page shows first. A ruling waiting for, or refused, a second
+    adjudicator's concurrence is not in force. (What is resolved is the sum of all rulings in
+    force: ``unresolved_indicators``.)
     """
     ordered = sorted(
         ((n, r) for n, r in enumerate(rulings) if r.in_force),
@@ -130,15 +134,30 @@ def unresolved_indicators(
     """The indicators no ruling has resolved; empty means nothing on record blocks a detainer.
 
     ``ruled_citizen`` comes first whenever any ruling ever found the person a citizen: no
-    later ruling resolves it. The rest are the current indicators that the latest ruling
-    does not list.
+    later ruling resolves it. The rest are the current indicators that no ruling in force
+    lists, or that an event dated after every such ruling raised again.
     """
     indicators = citizenship_indicators(
         identity, birth_place=birth_place, claimed_citizenship=claimed_citizenship
     )
-    rulings = identity.citizenship_rulings if identity is not None else []
-    latest = latest_ruling(rulings)
-    resolved = set(latest.indicators) if latest is not None else set()
+    if identity is None:
+        return indicators
+    rulings = identity.citizenship_rulings
     ever_citizen = any(r.finding is CitizenshipFinding.CITIZEN for r in rulings)
-    open_ = tuple(i for i in indicators if i not in resolved)
+    open_ = tuple(i for i in indicators if not _resolved(identity, i))
     return (RULED_CITIZEN, *open_) if ever_citizen else open_
+
+
+def _resolved(identity: Identity, indicator: str) -> bool:
+    listing = [
+        r
+        for r in identity.citizenship_rulings
+        if r.in_force and indicator in r.indicators  # a citizen ruling resolves into ruled_citizen
+    ]
+    raised_on = [
+        e.occurred_on for e in identity.events if _EVENT_INDICATORS.get(e.kind) == indicator
+    ]
+    if not listing or not raised_on:
+        return bool(listing)
+    latest = max(raised_on)
+    return any(r.ruled_at.date() >= latest for r in listing)

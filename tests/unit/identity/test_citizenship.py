@@ -107,16 +107,25 @@ def test_a_new_indicator_after_the_ruling_is_unresolved_again() -> None:
     assert unresolved_indicators(p, claimed_citizenship="US") == ("derivation_record",)
 
 
-def test_only_the_latest_ruling_counts() -> None:
-    p = person(K.NATURALIZED, birth_country="US")
+def test_rulings_add_up_a_narrower_later_one_reopens_nothing() -> None:
+    # found by the safeguards state machine: a detainer lodged on the first ruling's resolution
+    # must not end up on an unresolved indicator because a second booking was ruled on narrowly
+    p = person(K.ENTERED_WITHOUT_INSPECTION)
     p.citizenship_rulings += [
-        ruling(NOT_CITIZEN, "naturalization_record", "us_place_of_birth", day=9),
-        ruling(NOT_CITIZEN, "us_place_of_birth", day=2),  # recorded later, ruled earlier
+        ruling(NOT_CITIZEN, "claimed_us_citizenship", day=2),
+        ruling(NOT_CITIZEN, "us_place_of_birth", day=9),
     ]
-    assert latest_ruling(p.citizenship_rulings) == p.citizenship_rulings[0]
-    assert unresolved_indicators(p) == ()
-    p.citizenship_rulings.append(ruling(NOT_CITIZEN, "us_place_of_birth", day=10))
-    assert unresolved_indicators(p) == ("naturalization_record",)
+    assert latest_ruling(p.citizenship_rulings) == p.citizenship_rulings[1]
+    assert unresolved_indicators(p, claimed_citizenship="US", birth_place="US") == ()
+
+
+def test_an_event_after_every_ruling_that_lists_it_raises_the_indicator_again() -> None:
+    p = person(K.ENTERED_WITHOUT_INSPECTION)
+    p.citizenship_rulings.append(ruling(NOT_CITIZEN, "derivation_record", day=9))
+    p.events.append(ImmigrationEvent(K.DERIVED_CITIZENSHIP, date(2000, 1, 1)))
+    assert unresolved_indicators(p) == ()  # the derivation was on record when ruled on
+    p.events.append(ImmigrationEvent(K.DERIVED_CITIZENSHIP, date(2099, 1, 1)))
+    assert unresolved_indicators(p) == ("derivation_record",)
 
 
 def test_a_citizen_ruling_can_never_be_resolved() -> None:
