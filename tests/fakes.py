@@ -15,16 +15,19 @@ rollback keeps the lease.
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
 from liaison.accounts.model import ApiKey, User
 from liaison.adapters.store.errors import LeaseLost
-from liaison.audit.model import AuditEntry
+from liaison.audit.errors import UnknownAuditKey
+from liaison.audit.model import AuditEntry, Checkpoint, EntryFilter
 from liaison.bookings.model import Booking, BookingState, Decision
 from liaison.detainers.model import Detainer, DetainerState
 from liaison.identity.model import CitizenshipReferral, Identity
@@ -34,6 +37,8 @@ from liaison.transaction import Job
 __all__ = [
     "FailingAuditRepository",
     "FakeAccountRepository",
+    "FakeAuditAnchor",
+    "FakeAuditKeys",
     "FakeAuditRepository",
     "FakeBookingRepository",
     "FakeDetainerRepository",
@@ -61,9 +66,57 @@ class _Snapshots:
         vars(self).update(state)
 
 
-class FakeAuditRepository(_Snapshots):
+class FakeAuditKeys:
+    """``AuditKeys`` in memory: ``rotate`` adds a key and makes it current."""
+
+    def __init__(self, secret: bytes = b"k" * 32, key_id: str = "k1") -> None:
+        self.secrets = {key_id: secret}
+        self.current_id = key_id
+
+    def current(self) -> str:
+        return self.current_id
+
+    def mac(self, key_id: str, message: bytes) -> str:
+        if key_id not in self.secrets:
+            raise UnknownAuditKey(key_id)
+        return hmac.new(self.secrets[key_id], message, hashlib.sha256).hexdigest()
+
+    def rotate(self, key_id: str, secret: bytes) -> None:
+        self.secrets[key_id] = secret
+        self.current_id = key_id
+
+
+class FakeAuditAnchor:
+    """``AuditAnchor`` in memory."""
+
     def __init__(self) -> None:
+        self.kept: list[Checkpoint] = []
+
+    def append(self, checkpoint: Checkpoint) -> None:
+        self.kept.append(checkpoint)
+
+    def checkpoints(self) -> list[Checkpoint]:
+        return list(self.kept)
+
+
+class FakeAuditRepository(_Snapshots):
+    """The trail in a list; ``audit_keys`` MAC new entries (None: entries go unMACed)."""
+
+    def __init__(self, audit_keys: FakeAuditKeys | None = None) -> None:
         self.rows: list[AuditEntry] = []
+        self.audit_keys = audit_keys
+
+    def keys(self) -> FakeAuditKeys | None:
+        return self.audit_keys
+
+    def find(
+        self, where: EntryFilter, *, after: int, limit: int, offset: int = 0
+    ) -> list[AuditEntry]:
+        found = [e for e in self.rows if e.seq > after and _matches(e, where)]
+        return found[offset : offset + limit]
+
+    def count(self, where: EntryFilter) -> int:
+        return sum(1 for e in self.rows if _matches(e, where))
 
     def head(self) -> AuditEntry | None:
         return self.rows[-1] if self.rows else None
@@ -79,6 +132,16 @@ class FakeAuditRepository(_Snapshots):
 
     def restore(self, state: dict[str, Any]) -> None:
         self.rows = list(state["rows"])
+
+
+def _matches(entry: AuditEntry, where: EntryFilter) -> bool:
+    return (
+        where.actor in (None, entry.actor)
+        and where.subject in (None, entry.subject)
+        and where.action in (None, entry.action)
+        and (where.since is None or entry.at >= where.since)
+        and (where.until is None or entry.at < where.until)
+    )
 
 
 class FailingAuditRepository(FakeAuditRepository):
@@ -112,6 +175,9 @@ class FakeIdentityRepository(_Snapshots):
     def count(self) -> int:
         return len(self.items)
 
+    def born_on(self, birth_date: date) -> Sequence[Identity]:
+        return [self.items[i] for i in sorted(self.items) if self.items[i].birth_date == birth_date]
+
 
 class FakeReferralRepository(_Snapshots):
     def __init__(self) -> None:
@@ -126,9 +192,14 @@ class FakeReferralRepository(_Snapshots):
     def for_identity(self, identity_id: int) -> Sequence[CitizenshipReferral]:
         return [r for r in self.items.values() if r.identity_id == identity_id]
 
-    def list(self, *, state: str | None = None, limit: int = 100) -> Sequence[CitizenshipReferral]:
+    def list(
+        self, *, state: str | None = None, limit: int = 100, offset: int = 0
+    ) -> Sequence[CitizenshipReferral]:
         found = [r for r in self.items.values() if state is None or r.state.value == state]
-        return sorted(found, key=lambda r: r.referred_at)[:limit]
+        return sorted(found, key=lambda r: r.referred_at)[offset : offset + limit]
+
+    def count(self, *, state: str | None = None) -> int:
+        return len(self.list(state=state, limit=len(self.items)))
 
 
 class FakeDetainerRepository(_Snapshots):
@@ -160,14 +231,22 @@ class FakeDetainerRepository(_Snapshots):
         ]
 
     def list(
-        self, *, ori: str | None = None, state: str | None = None, limit: int = 100
+        self,
+        *,
+        ori: str | None = None,
+        state: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
     ) -> Sequence[Detainer]:
         found = [
             d
             for d in self.items.values()
             if (ori is None or d.ori == ori) and (state is None or d.state.value == state)
         ]
-        return sorted(found, key=lambda d: d.issued_at, reverse=True)[:limit]
+        return sorted(found, key=lambda d: d.issued_at, reverse=True)[offset : offset + limit]
+
+    def count(self, *, ori: str | None = None, state: str | None = None) -> int:
+        return len(self.list(ori=ori, state=state, limit=len(self.items)))
 
 
 class FakeJurisdictionRepository(_Snapshots):
@@ -207,6 +286,9 @@ class FakeJurisdictionRepository(_Snapshots):
     def add_policy(self, policy: DetainerPolicy) -> None:
         self.policies.append(policy)
 
+    def all_policies(self) -> Sequence[DetainerPolicy]:
+        return sorted(self.policies, key=lambda p: (p.jurisdiction_fips, p.enacted_on))
+
     def policies_for(self, fips: Sequence[str]) -> Sequence[DetainerPolicy]:
         self.policy_queries.append(tuple(fips))
         return [p for p in self.policies if p.jurisdiction_fips in fips]
@@ -233,22 +315,25 @@ class FakeJurisdictionRepository(_Snapshots):
 class FakeAccountRepository(_Snapshots):
     def __init__(self) -> None:
         self.by_name: dict[str, User] = {}
-        self.keys: dict[str, ApiKey] = {}
+        self.by_id: dict[str, ApiKey] = {}
 
     def add_user(self, user: User) -> None:
         self.by_name[user.username] = user
 
-    def get_user(self, username: str) -> User | None:
+    def get_user(self, username: str, *, for_update: bool = False) -> User | None:
         return self.by_name.get(username)
 
     def users(self) -> Sequence[User]:
-        return list(self.by_name.values())
+        return [self.by_name[k] for k in sorted(self.by_name)]
 
     def add_key(self, key: ApiKey) -> None:
-        self.keys[key.key_id] = key
+        self.by_id[key.key_id] = key
 
     def get_key(self, key_id: str) -> ApiKey | None:
-        return self.keys.get(key_id)
+        return self.by_id.get(key_id)
+
+    def list_keys(self) -> Sequence[ApiKey]:
+        return [self.by_id[k] for k in sorted(self.by_id)]
 
 
 class FakeBookingRepository(_Snapshots):
@@ -271,16 +356,25 @@ class FakeBookingRepository(_Snapshots):
         return next((b for b in self.items.values() if b.tcn == tcn), None)
 
     def list(
-        self, *, ori: str | None = None, state: str | None = None, limit: int = 100
+        self,
+        *,
+        ori: str | None = None,
+        state: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
     ) -> Sequence[Booking]:
         found = [
             b
             for b in self.items.values()
             if (ori is None or b.ori == ori) and (state is None or b.state.value == state)
         ]
-        return sorted(found, key=lambda b: (b.submitted_at, b.booking_id), reverse=True)[:limit]
+        ordered = sorted(found, key=lambda b: (b.submitted_at, b.booking_id), reverse=True)
+        return ordered[offset : offset + limit]
 
-    def review_queue(self, *, limit: int = 100) -> Sequence[Booking]:
+    def count(self, *, ori: str | None = None, state: str | None = None) -> int:
+        return len(self.list(ori=ori, state=state, limit=len(self.items)))
+
+    def review_queue(self, *, limit: int = 100, offset: int = 0) -> Sequence[Booking]:
         found = [
             b
             for b in self.items.values()
@@ -289,7 +383,10 @@ class FakeBookingRepository(_Snapshots):
             and b.identification.decision in (Decision.MATCH, Decision.POSSIBLE)
             and not b.reviews
         ]
-        return sorted(found, key=lambda b: (b.submitted_at, b.booking_id))[:limit]
+        return sorted(found, key=lambda b: (b.submitted_at, b.booking_id))[offset : offset + limit]
+
+    def review_queue_count(self) -> int:
+        return len(self.review_queue(limit=len(self.items)))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import uuid
@@ -10,10 +11,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from liaison.accounts.active import ActiveAccounts
+from liaison.accounts.throttle import LogonGuard
+from liaison.adapters.audit_anchor import FileAnchor
+from liaison.adapters.audit_keys import FileKeyRing
 from liaison.adapters.biometric_search import EngineSearch
 from liaison.adapters.store import migrate
 from liaison.adapters.store.orm import start_mappers
 from liaison.adapters.store.uow import SqlUnitOfWork, make_engine
+from liaison.audit.checkpoints import Checkpointer
+from liaison.audit.ports import AuditAnchor
 from liaison.biometrics.codes import CodeParams
 from liaison.biometrics.errors import GalleryError
 from liaison.biometrics.gallery import Gallery
@@ -22,9 +29,18 @@ from liaison.biometrics.index import CodeIndex, IndexParams
 from liaison.bookings.ports import TenPrintSearch
 from liaison.bookings.services import EncounterScreening
 from liaison.identity.priority import PriorityTable
+from liaison.private_files import private_dir, write_private
 from liaison.settings import Settings
 
-__all__ = ["Container", "container", "open_gallery", "open_identifier", "settings"]
+__all__ = [
+    "Container",
+    "audit_anchor",
+    "audit_keys",
+    "container",
+    "open_gallery",
+    "open_identifier",
+    "settings",
+]
 
 
 def settings(data_dir: Path | None = None) -> Settings:
@@ -92,6 +108,12 @@ class Container:
     search_factory: Callable[[], TenPrintSearch] | None = None
     close: Callable[[], None] = lambda: None  # releases the database connections
     screen_encounters: bool = True  # screen each booked person against the watchlist
+    # logons throttled per account, per source and at once; accounts checked on each request
+    logons: LogonGuard = field(default_factory=LogonGuard)
+    active_accounts: ActiveAccounts = field(default_factory=ActiveAccounts)
+    # the audit trail's MAC keys and the checkpoints of its head, both outside the database
+    audit_keys: FileKeyRing | None = None
+    audit_anchor: AuditAnchor | None = None
     _search: TenPrintSearch | None = field(default=None, repr=False)
     _screening: EncounterScreening | None = field(default=None, repr=False)
 
@@ -123,11 +145,21 @@ def jwt_secret(cfg: Settings) -> str:
         return env
     path = cfg.jwt_key_file
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
+        with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
+            write_private(path, secrets.token_urlsafe(48), exclusive=True)
     return path.read_text().strip()
+
+
+def audit_keys(cfg: Settings) -> FileKeyRing:
+    """The audit MAC key ring (``LIAISON_AUDIT_KEY_FILE``, else in the data directory), made
+    0600 on the first entry written, never by a read."""
+    return FileKeyRing(cfg.audit_key_file)
+
+
+def audit_anchor(cfg: Settings) -> AuditAnchor:
+    """Where checkpoints of the audit trail's head are kept: an append-only file by default
+    (see ``liaison.adapters.audit_anchor`` for an external append-only store instead)."""
+    return FileAnchor(cfg.audit_checkpoint_file)
 
 
 def container(
@@ -138,24 +170,30 @@ def container(
     upgrade_schema: bool = True,
 ) -> Container:
     """Wire the store, the engine and the services for one process."""
-    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(cfg.data_dir)
     url = cfg.store_url
     if upgrade_schema:
         migrate.upgrade(url)
     start_mappers()
     engine = make_engine(url)
     now = clock or _utc_now
+    keys, anchor = audit_keys(cfg), audit_anchor(cfg)
+    checkpointer = Checkpointer(
+        keys=keys, anchor=anchor, clock=now, every=cfg.audit_checkpoint_every
+    )
 
     def search_factory() -> TenPrintSearch:
         return EngineSearch(open_identifier(cfg), now)
 
     return Container(
         settings=cfg,
-        uow=lambda: SqlUnitOfWork(engine),
+        uow=lambda: SqlUnitOfWork(engine, audit_keys=keys, checkpointer=checkpointer),
         jwt_secret=jwt_secret(cfg),
         priority_table=PriorityTable.default(),
         clock=now,
         token_ttl=timedelta(minutes=cfg.token_minutes),
         search_factory=search_factory if with_engine else None,
         close=engine.dispose,
+        audit_keys=keys,
+        audit_anchor=anchor,
     )

@@ -58,10 +58,15 @@ The tree, one line a class (each context's ``errors.py`` holds its own branch):
     │   └── DuplicateRecord             DuplicateDeclaration, DuplicateAgreement,
     │                                   DuplicateDeployment, DuplicateTarget, DuplicateFacility
     ├── AuditError                      liaison.audit.errors
-    │   └── AuditTrailBroken
+    │   ├── AuditTrailBroken            verification found the chain edited, cut or reordered
+    │   ├── AuditKeyError               the MAC key ring is unreadable or malformed
+    │   │   └── UnknownAuditKey         no key with that id in the ring
+    │   ├── CheckpointsUnreadable       the checkpoints outside the database cannot be read
+    │   └── InvalidEntryQuery           a read of entries asked for a page out of bounds
     ├── AccountError                    liaison.accounts.errors
     │   ├── InvalidAccount, UnknownAccount
-    │   └── InvalidCredentials, AccountLocked
+    │   ├── InvalidCredentials, AccountLocked
+    │   └── LogonThrottled              too many failed logons: retry after a stated time
     └── StoreError                      liaison.adapters.store.errors
         ├── DuplicateKey                a unique key (e.g. a TCN) raced another writer
         ├── ConcurrentUpdate            another unit of work changed the row first

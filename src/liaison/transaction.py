@@ -14,7 +14,14 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-__all__ = ["Job", "JobQueue", "Transaction"]
+from liaison.errors import LiaisonError
+
+__all__ = ["Job", "JobQueue", "KeyConflict", "Transaction"]
+
+
+class KeyConflict(LiaisonError):
+    """Another writer stored a record under the same unique key first (a race two
+    transactions ran at once); a service may read what won and answer with it."""
 
 
 class Transaction(Protocol):

@@ -277,6 +277,12 @@ def test_detainers_list_shows_a_lodged_detainer_and_filters_by_state(
     [row] = [line for line in listed.stdout.splitlines() if "D-CLI-0001" in line]
     for cell in (TRAVIS, "6", "biometric_no_lawful_status", "issued"):
         assert cell in row
+    # the same rows as the API's JSON, ids whole
+    as_json = cli(world_dir, "detainers", "list", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    [found] = [d for d in json.loads(as_json.stdout) if d["detainer_id"] == "D-CLI-0001"]
+    assert (found["ori"], found["identity_id"]) == (TRAVIS, 6)
+    assert found["booking_id"] == submitted["booking_id"]
 
     served = cli(world_dir, "detainers", "list", "--state", "served")
     assert served.returncode == 0, served.stderr

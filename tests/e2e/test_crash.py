@@ -1,132 +1,106 @@
-"""kill -9 the server and its worker in the middle of 1,000 submissions, restart them, and
-check that every booking has exactly one response and none is lost."""
+"""kill -9 the server and its worker in the middle of 1,000 submissions on SQLite, restart them,
+and check that every booking has exactly one response and none is lost (on PostgreSQL, with
+two kills and four clients: ``test_crash_postgres``); and a retry that races its own first
+attempt, as a jail's client sends after a timeout, is answered with the same booking."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
-from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import pytest
 
-from liaison import bootstrap
-from liaison.accounts import services as accounts
-from liaison.audit import services as audit
-from liaison.settings import Settings
-from liaison.synth.spine import booking_body, build_spine_world
+from liaison.synth.spine import booking_body
 
-from .conftest import _free_port
+from .conftest import Running, _free_port
+from .crash_harness import Client, Liaison, World, build_world, drain, tally, verify_audit
 
 SUBMISSIONS = 1000
-IDENTITIES = 40
-SEED = 11
-ORI = "TX2270000"
 KILL_AFTER = 300  # submissions accepted before the kill
+RACES = 20  # TCNs each sent twice at once
 
 
-def _start(data_dir: Path, port: int) -> list[subprocess.Popen[bytes]]:
-    env = dict(os.environ, LIAISON_DATA_DIR=str(data_dir), LIAISON_WORKERS="1")
-    cli = [sys.executable, "-m", "liaison.entrypoints.cli.main"]
-    server = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--no-worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    worker = subprocess.Popen(
-        [*cli, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    return [server, worker]
-
-
-def _wait_up(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the server did not come up within 60 s")
-
-
-def _submit_all(base: str, key: str, bodies: list[dict[str, object]], accepted: list[str]) -> None:
-    """Submit each booking until the server accepts it, retrying through the outage with the
-    same TCN (so a submission that landed before the kill is answered, not duplicated)."""
-    with httpx.Client(base_url=base, timeout=10, headers={"X-API-Key": key}) as http:
-        for body in bodies:
-            while True:
-                try:
-                    r = http.post("/bookings", json=body)
-                except httpx.TransportError:
-                    time.sleep(0.2)
-                    continue
-                assert r.status_code in (200, 202), r.text
-                accepted.append(r.json()["booking_id"])
-                break
-
-
-def test_kill_nine_mid_batch_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
-    cfg = Settings(data_dir=tmp_path, workers=1)
-    c = bootstrap.container(cfg)
-    build_spine_world(c, identities=IDENTITIES, seed=SEED, calibration_probes=40)
-    key = accounts.issue_api_key(uow=c.uow(), ori=ORI, label="crash", actor="test", at=c.clock())
-    arrested = c.clock()
-    bodies = [
-        booking_body(
-            seed=SEED,
-            identity=i % IDENTITIES,
-            capture=i // IDENTITIES,
-            tcn=f"CRASH-{i:05d}",
-            ori=ORI,
-            arrested_at=arrested,
-        )
-        for i in range(SUBMISSIONS)
-    ]
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    procs = _start(tmp_path, port)
-    accepted: list[str] = []
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    built = build_world(tmp_path, database_url="", submissions=SUBMISSIONS, tcn_prefix="CRASH")
     try:
-        _wait_up(base)
-        client = threading.Thread(target=_submit_all, args=(base, key, bodies, accepted))
+        yield built
+    finally:
+        built.container.close()
+
+
+def test_kill_nine_mid_batch_loses_nothing_and_duplicates_nothing(
+    tmp_path: Path, world: World
+) -> None:
+    liaison = Liaison(world, _free_port(), separate_worker=True, log=tmp_path / "serve.log")
+    client = Client(liaison.base_url, world.api_key, world.bodies)
+    liaison.start()
+    try:
         client.start()
-        while len(accepted) < KILL_AFTER:
+        while len(client.accepted) < KILL_AFTER and client.is_alive():
             time.sleep(0.05)
-        for p in procs:
-            p.send_signal(signal.SIGKILL)
-            p.wait()
-        killed_at = len(accepted)
-        procs = _start(tmp_path, port)
+        killed_at = len(client.accepted)
+        liaison.kill()
+        liaison.start()
         client.join(600)
         assert not client.is_alive()
+        assert client.error is None, client.error
         assert killed_at < SUBMISSIONS
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            with c.uow() as uow:
-                if uow.jobs.pending() == 0:
-                    break
-            time.sleep(0.5)
+        drain(world.container, timeout=600)
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGKILL)
-            p.wait()
+        liaison.kill()
 
-    assert len(accepted) == SUBMISSIONS
-    assert len(set(accepted)) == SUBMISSIONS  # one booking per TCN
-    with c.uow() as uow:
-        states = Counter(uow.bookings.get(b).state.value for b in set(accepted))  # type: ignore[union-attr]
-        identified = Counter(
-            e.subject for e in uow.audit.entries() if e.action == "booking.identify"
+    t = tally(world, client.accepted)
+    assert len(client.accepted) == SUBMISSIONS
+    assert t.missing == ()
+    assert t.bookings == SUBMISSIONS  # one booking per TCN
+    assert t.answered_other_id == ()
+    assert t.states == {"responded": SUBMISSIONS}
+    assert t.identified == t.responded == SUBMISSIONS
+    assert t.submit_entries == {1: SUBMISSIONS}
+    assert t.identify_entries == {1: SUBMISSIONS}  # exactly one identification and response each
+    assert t.jobs == {"done": SUBMISSIONS}
+    report = verify_audit(world)
+    assert report.ok, report.breaks
+
+
+def _twice_at_once(running: Running, ori: str, body: dict[str, object]) -> list[tuple[int, str]]:
+    """Send ``body`` on two connections at the same moment; (status, booking id or error) each,
+    sorted."""
+    both = threading.Barrier(2)
+    answers: list[tuple[int, str]] = []
+
+    def send() -> None:
+        with running.client() as http:
+            both.wait()
+            r = http.post("/bookings", json=body, headers=running.jail(ori))
+        answers.append((r.status_code, r.json().get("booking_id", r.text[:200])))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return sorted(answers)
+
+
+def test_a_retry_racing_its_first_attempt_is_answered_with_the_same_booking(
+    running: Running,
+) -> None:
+    # both read "no such TCN" and both insert; the unique index refuses the second, and the
+    # service answers it with the first booking (a replay), never a 409
+    ori = sorted(running.jail_keys)[0]
+    at = running.container.clock()
+    pairs = [
+        _twice_at_once(
+            running,
+            ori,
+            booking_body(seed=5, identity=i, tcn=f"RACE-{i:03d}", ori=ori, arrested_at=at),
         )
-    assert states == {"responded": SUBMISSIONS}
-    assert len(identified) == SUBMISSIONS
-    assert set(identified.values()) == {1}  # exactly one identification and response each
-    assert audit.verify_trail(uow=c.uow()).ok
-    c.close()
+        for i in range(RACES)
+    ]
+    # one taken (202) and one replayed (200), with the same booking
+    assert [pair for pair in pairs if [status for status, _ in pair] != [200, 202]] == []
+    assert all(first[1] == second[1] for first, second in pairs)

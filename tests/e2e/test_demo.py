@@ -202,9 +202,10 @@ def test_liaison_serve_opens_the_data_directory(
     assert [(row["jurisdiction_fips"], row["declined"]) for row in rows] == [
         (row["fips"], row["declined"]) for row in summary["declined_by_jurisdiction"]
     ]
-    listed = served.get("/detainers", headers=headers, params={"limit": 1000})
+    listed = served.get("/detainers", headers=headers, params={"limit": 500})
     assert listed.status_code == 200, listed.text
-    assert len(listed.json()) == summary["detainers_lodged"]
+    assert int(listed.headers["X-Total-Count"]) == summary["detainers_lodged"]
+    assert len(listed.json()) == min(500, summary["detainers_lodged"])
     # the operations progress the report shows is what the API computes from the same cases
     for target_id, shown in summary["operations"]["targets"].items():
         progress = served.get(

@@ -1,10 +1,15 @@
 """Errors of the accounts context (see ``liaison.errors`` for the whole tree).
 
 AccountError
-├── InvalidAccount          a user or key cannot be created as asked (names the field)
+├── InvalidAccount          a user or key cannot be created or changed as asked (names the
+│                           field: a common password, one that contains the username, ...)
 ├── UnknownAccount          no such user or key
-├── InvalidCredentials      wrong username, password or key (never says which)
-└── AccountLocked           too many failed logons in a row: an administrator must unlock
+├── InvalidCredentials      a logon or key refused: wrong, unknown, locked or disabled (never
+│                           says which; the audit trail does)
+├── AccountLocked           too many failed logons in a row (told to the audit trail and to
+│                           administrators, never to the person logging on)
+└── LogonThrottled          too many failed logons from one source or for one account, or
+                            too many at once: try again after ``retry_after`` seconds
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ __all__ = [
     "AccountLocked",
     "InvalidAccount",
     "InvalidCredentials",
+    "LogonThrottled",
     "UnknownAccount",
 ]
 
@@ -33,8 +39,18 @@ class UnknownAccount(AccountError):
 
 
 class InvalidCredentials(AccountError):
-    """The username, password or key is wrong; which one is never said."""
+    """The username, password or key is wrong, or the account may not log on now; which of
+    these is never said."""
 
 
 class AccountLocked(AccountError):
-    """The account is locked after repeated failed logons; an administrator must unlock it."""
+    """The account is locked after repeated failed logons, until the lock ends by itself or an
+    administrator unlocks it."""
+
+
+class LogonThrottled(AccountError):
+    """Too many logons were tried: from this source, for this account, or at once."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-__all__ = ["LOCKOUT_AFTER", "ApiKey", "Role", "User"]
+__all__ = ["LOCKOUT_AFTER", "LOCKOUT_FOR", "ApiKey", "Role", "User"]
 
-LOCKOUT_AFTER = 5  # failed logons in a row lock the account
+# CJIS Security Policy 5.6.2.1.1: lock after at most 5 failed logons in a row, for 10 minutes
+# (or until an administrator unlocks it).
+LOCKOUT_AFTER = 5
+LOCKOUT_FOR = timedelta(minutes=10)
 
 
 class Role(StrEnum):
@@ -27,7 +31,19 @@ class User:
     roles: set[Role] = field(default_factory=set)
     ori: str | None = None  # booking officers belong to one agency
     failed_logons: int = 0
-    locked: bool = False
+    locked: bool = False  # by failed logons, until ``locked_until`` (None: until unlocked)
+    disabled: bool = False  # by an administrator, until enabled again
+    locked_until: datetime | None = None
+
+    def locked_at(self, at: datetime) -> bool:
+        """Whether failed logons keep the account locked at ``at``; a lock ends by itself at
+        ``locked_until`` (a lock from before that column has no end: an administrator
+        unlocks it)."""
+        return self.locked and (self.locked_until is None or at < self.locked_until)
+
+    def active_at(self, at: datetime) -> bool:
+        """Whether the account may act at ``at``: neither disabled nor locked."""
+        return not self.disabled and not self.locked_at(at)
 
 
 @dataclass(eq=False)

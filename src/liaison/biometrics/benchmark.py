@@ -9,7 +9,8 @@ evaluations report ten-print accuracy; as in a real search, the threshold never 
 below ``REAL_IMPOSTOR_FLOOR`` of a ten-print.
 
 Generation and coding run in worker processes (one per core); the gallery is appended in
-segments as chunks come back, so memory stays flat while the gallery grows.
+segments as chunks come back, so memory stays flat while the gallery grows, and a stopped
+enrollment keeps its finished chunks and resumes after them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 
 from liaison.biometrics import synthetic
 from liaison.biometrics.codes import CodeParams, codes_of
+from liaison.biometrics.errors import GalleryError
 from liaison.biometrics.gallery import FingerBatch, Gallery, pack_fingers
 from liaison.biometrics.identification import (
     Identification,
@@ -36,7 +38,7 @@ from liaison.biometrics.identification import (
 from liaison.biometrics.index import CodeIndex, IndexParams
 from liaison.biometrics.model import FingerTemplate
 
-__all__ = ["BenchResult", "enroll_synthetic", "probe_fingers", "run_bench"]
+__all__ = ["BenchResult", "enroll_synthetic", "enrolled_prefix", "probe_fingers", "run_bench"]
 
 ENROLL, PROBE = 0, 1  # impression streams: what was enrolled, and a later booking
 CHUNK = 2_000  # identities generated per worker task
@@ -96,12 +98,35 @@ def enroll_synthetic(
     workers: int,
     progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Enroll synthetic identities ``0 .. identities-1`` into ``gallery``, chunk by chunk."""
-    tasks = [(seed, a, min(a + CHUNK, identities)) for a in range(0, identities, CHUNK)]
+    """Enroll synthetic identities ``0 .. identities-1`` into ``gallery``, chunk by chunk,
+    each chunk appended (one segment, atomically) as soon as it and those before it are made.
+
+    A gallery that already holds identities ``0 .. k-1`` (a run stopped part way, or a
+    smaller world of the same seed) keeps them: enrollment goes on from ``k``, so a stopped
+    run resumes where it stopped. ``progress`` hears the ``k`` kept first, then each chunk.
+    Raises ``GalleryError`` when the gallery holds anything but such a prefix.
+    """
+    start = enrolled_prefix(gallery)
+    if start and progress:
+        progress(min(start, identities))
+    tasks = [(seed, a, min(a + CHUNK, identities)) for a in range(start, identities, CHUNK)]
     for batch in _map(_chunk, tasks, workers):
         gallery.append(batch)
         if progress:
             progress(len(np.unique(batch.subjects)))
+
+
+def enrolled_prefix(gallery: Gallery) -> int:
+    """How many synthetic identities ``gallery`` holds, when they are ``0 .. k-1`` (as
+    ``enroll_synthetic`` appends them); ``GalleryError`` when it holds other subjects."""
+    subjects = np.unique(gallery.subjects())
+    if subjects.size and (subjects[0] != 0 or subjects[-1] != subjects.size - 1):
+        raise GalleryError(
+            f"the gallery at {gallery.path} holds subjects {subjects[0]}..{subjects[-1]} "
+            f"({subjects.size} of them), not synthetic identities 0..k-1: give another "
+            "data directory"
+        )
+    return int(subjects.size)
 
 
 def _map(
@@ -136,12 +161,12 @@ def run_bench(
     gallery_dir = data_dir / "gallery"
     t0 = time.perf_counter()
     gallery = Gallery.open_or_create(gallery_dir, code_bytes=CodeParams().nbytes)
-    enrolled = len(np.unique(gallery.subjects()))
-    if enrolled not in (0, identities):
+    enrolled = enrolled_prefix(gallery)
+    if enrolled > identities:
         raise ValueError(
             f"{gallery_dir} holds {enrolled} identities, not {identities}: use another --data-dir"
         )
-    if enrolled == 0:
+    if enrolled < identities:  # none yet, or a run stopped part way: go on from there
         done = 0
 
         def step(n: int) -> None:

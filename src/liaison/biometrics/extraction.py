@@ -43,7 +43,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -305,11 +305,13 @@ def extract_files(
     """The template of each image file (``load_image``, then ``extract``), in order, as an
     ISO/IEC 19794-2 record holds it, whether extracted now or read from ``cache``.
 
-    Templates found in ``cache`` are not extracted again; fresh ones are put there. The rest
-    are extracted in ``workers`` processes (0: one per core), each with one torch thread, or
-    in this process when one is enough. ``progress(done, total)`` hears of every file.
+    Templates found in ``cache`` are not extracted again; each fresh one is put there the
+    moment its image is done, so a run stopped part way (Ctrl-C, a kill, a bad file) keeps
+    every image it finished and the next run extracts only the rest. They are extracted in
+    ``workers`` processes (0: one per core), each with one torch thread, or in this process
+    when one is enough. ``progress(done, total)`` hears of every file as it finishes.
     Raises ``ExtractionError`` for the first file that fails, its path at the start of the
-    message; the files not yet started are then abandoned.
+    message; the files not yet started are then abandoned, those under way finished and kept.
     """
     total = len(paths)
     out: list[FingerTemplate | None] = [None] * total
@@ -353,21 +355,33 @@ def _extract_in_pool(
     workers: int,
     finished: Callable[[int, FingerTemplate], None],
 ) -> None:
+    """Extract ``todo`` in a pool, handing each template to ``finished`` the moment its image
+    is done (so the cache holds every finished image, whenever the run is stopped). After the
+    first failure no new image is started, the images under way are still kept as they finish,
+    and then that failure is raised."""
     # spawned, not forked: torch and OpenMP do not survive a fork of a process using them
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
         pending: dict[Future[FingerTemplate], int] = {
             pool.submit(_extract_file, paths[i], method, ppi): i for i in todo
         }
+        failure: BaseException | None = None
         try:
-            while pending:
-                ready, _ = wait(pending, return_when=FIRST_EXCEPTION)
-                for future in ready:
-                    i = pending.pop(future)
-                    finished(i, future.result())
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
+            for future in as_completed(pending):
+                if future.cancelled():
+                    continue
+                error = future.exception()
+                if error is None:
+                    finished(pending[future], future.result())
+                elif failure is None:
+                    failure = error
+                    for waiting in pending:
+                        waiting.cancel()  # those not started yet; those under way finish
+        except BaseException:  # interrupted (Ctrl-C): what finished is kept already
+            pool.shutdown(wait=False, cancel_futures=True)
             raise
+    if failure is not None:
+        raise failure
 
 
 def _one_thread() -> None:

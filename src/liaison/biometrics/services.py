@@ -25,6 +25,13 @@ from liaison.biometrics import mcc
 from liaison.biometrics.benchmark import PROBE, probe_fingers
 from liaison.biometrics.codes import CodeParams, codes_of
 from liaison.biometrics.dataset import Sample, discover, fvc_pairs, group_by_database
+from liaison.biometrics.enroll_journal import (
+    append_labels,
+    journal_of,
+    next_subject,
+    resumed,
+    write_journal,
+)
 from liaison.biometrics.errors import BiometricsError, EvaluationError, GalleryError
 from liaison.biometrics.evaluation import ErrorRates, error_rates, score_matrix
 from liaison.biometrics.extraction import (
@@ -159,28 +166,63 @@ def enroll(
     return gallery.append(pack_fingers(subjects, templates, codes))
 
 
-def enroll_directory(*, gallery: Gallery, root: Path, labels_file: Path) -> int:
-    """Enroll every template file under ``root``, each as a new subject; returns how many.
+ENROLL_CHUNK = 1_000  # template files coded and appended at a time: what a stopped run keeps
 
-    Subjects are numbered on from the gallery's largest (from 1 in an empty gallery), in the
-    order ``dataset.discover`` lists the files. After the gallery append, one line
-    ``subject<TAB>sample name`` per file is appended to ``labels_file`` and flushed to disk.
-    A bad file stops the whole directory before anything is written.
+
+def enroll_directory(
+    *,
+    gallery: Gallery,
+    root: Path,
+    labels_file: Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Enroll every template file under ``root``, each as a new subject; returns how many this
+    call enrolled.
+
+    Subjects are numbered on from the gallery's largest (from 1 in an empty gallery, and past
+    any enrollment stopped part way), in the order ``dataset.discover`` lists the files. Every
+    file is loaded and checked first: a bad file stops the whole directory before anything is
+    written. Then the files go ``ENROLL_CHUNK`` at a time: appended to the gallery, then one
+    line ``subject<TAB>sample name`` per file appended to ``labels_file`` and flushed to disk;
+    ``progress(done, total)`` hears of each chunk.
+
+    Until it finishes, a run keeps a journal beside the labels (the directory, its files and
+    the first subject they were given). Run again on the same directory after a stop, it
+    resumes: the chunks already in the gallery are kept (and labelled, if the stop fell
+    between the two writes) and the rest enrolled under the subjects the journal gave them.
+    A finished run removes its journal, so running it again enrolls the files again, as new
+    subjects. ``GalleryError`` when the files changed since the run that stopped.
     """
     loaded = load_samples(root)
-    enrolled = gallery.subjects()
-    first = int(enrolled.max()) + 1 if enrolled.size else 1
+    names = [sample.name for sample, _ in loaded]
+    journal = journal_of(labels_file, root)
+    first = resumed(journal, root, names)
+    if first is None:
+        first = next_subject(gallery.subjects(), labels_file.parent)
+        write_journal(journal, root, names, first)
     subjects = list(range(first, first + len(loaded)))
-    enroll(gallery=gallery, subjects=subjects, templates=[t for _, t in loaded])
-    labels_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(labels_file, "a", encoding="utf-8") as fh:
-        fh.writelines(
-            f"{subject}\t{sample.name}\n"
-            for subject, (sample, _) in zip(subjects, loaded, strict=True)
+    enrolled = set(np.unique(gallery.subjects()).tolist())
+    labelled = read_labels(labels_file)
+    # enrolled by the stopped run, its labels not written yet
+    pairs = zip(subjects, names, strict=True)
+    append_labels(labels_file, [(s, n) for s, n in pairs if s in enrolled and s not in labelled])
+    todo = [i for i, s in enumerate(subjects) if s not in enrolled]
+    done = len(loaded) - len(todo)
+    if progress is not None:
+        progress(done, len(loaded))
+    for start in range(0, len(todo), ENROLL_CHUNK):
+        chunk = todo[start : start + ENROLL_CHUNK]
+        enroll(
+            gallery=gallery,
+            subjects=[subjects[i] for i in chunk],
+            templates=[loaded[i][1] for i in chunk],
         )
-        fh.flush()
-        os.fsync(fh.fileno())
-    return len(loaded)
+        append_labels(labels_file, [(subjects[i], names[i]) for i in chunk])
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(loaded))
+    journal.unlink(missing_ok=True)
+    return len(todo)
 
 
 def read_labels(labels_file: Path) -> dict[int, str]:

@@ -54,6 +54,7 @@ from liaison.identity.model import (
 __all__ = [
     "Adjudicated",
     "concur",
+    "count_referrals",
     "get_referral",
     "open_referral",
     "referral_queue",
@@ -139,10 +140,13 @@ def referral_queue(
     at: datetime,
     state: ReferralState | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> Sequence[CitizenshipReferral]:
-    """Referrals oldest first, in one state if given; the read is audited."""
+    """Referrals oldest first, in one state if given (``limit`` of them after the first
+    ``offset``); the read is audited."""
     with uow:
-        found = list(uow.referrals.list(state=state.value if state else None, limit=limit))
+        value = state.value if state else None
+        found = list(uow.referrals.list(state=value, limit=limit, offset=offset))
         audit.record(
             uow=uow,
             actor=actor,
@@ -154,6 +158,12 @@ def referral_queue(
         )
         uow.commit()
     return found
+
+
+def count_referrals(*, uow: BookingsUnitOfWork, state: ReferralState | None = None) -> int:
+    """How many referrals ``referral_queue`` pages through (a number: not audited)."""
+    with uow:
+        return uow.referrals.count(state=state.value if state else None)
 
 
 def get_referral(

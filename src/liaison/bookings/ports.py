@@ -26,12 +26,27 @@ class BookingRepository(Protocol):
     def by_tcn(self, tcn: str) -> Booking | None: ...
 
     def list(
-        self, *, ori: str | None = None, state: str | None = None, limit: int = 100
-    ) -> Sequence[Booking]: ...
+        self,
+        *,
+        ori: str | None = None,
+        state: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Sequence[Booking]:
+        """Bookings, newest submission first, of one agency and/or in one state."""
+        ...
 
-    def review_queue(self, *, limit: int = 100) -> Sequence[Booking]:
+    def count(self, *, ori: str | None = None, state: str | None = None) -> int:
+        """How many bookings ``list`` pages through."""
+        ...
+
+    def review_queue(self, *, limit: int = 100, offset: int = 0) -> Sequence[Booking]:
         """Responded bookings with a match or possible that no officer has reviewed, oldest
         first."""
+        ...
+
+    def review_queue_count(self) -> int:
+        """How many bookings the review queue holds."""
         ...
 
 

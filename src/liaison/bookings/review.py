@@ -63,11 +63,18 @@ def _load(uow: BookingsUnitOfWork, booking_id: str) -> Booking:
 
 
 def review_queue(
-    *, uow: BookingsUnitOfWork, actor: str, purpose: str, at: datetime, limit: int = 50
+    *,
+    uow: BookingsUnitOfWork,
+    actor: str,
+    purpose: str,
+    at: datetime,
+    limit: int = 50,
+    offset: int = 0,
 ) -> Sequence[Booking]:
-    """Bookings with a match or possible match that no officer has reviewed, oldest first."""
+    """Bookings with a match or possible match that no officer has reviewed, oldest first
+    (``limit`` of them after the first ``offset``)."""
     with uow:
-        queue = list(uow.bookings.review_queue(limit=limit))
+        queue = list(uow.bookings.review_queue(limit=limit, offset=offset))
         audit.record(
             uow=uow,
             actor=actor,

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from liaison.audit import services as audit
 from liaison.biometrics.errors import BiometricsError
@@ -46,6 +47,7 @@ from liaison.jurisdictions.errors import UnknownAgency
 from liaison.screening import services as screening
 from liaison.screening.model import Subject, SubjectKind
 from liaison.screening.ports import EncounterScorer, NameKeys
+from liaison.transaction import KeyConflict
 
 __all__ = [
     "IDENTIFY",
@@ -54,9 +56,13 @@ __all__ = [
     "EncounterScreening",
     "Submitted",
     "answer_detainer",
+    "check_submission",
+    "count_bookings",
+    "count_review_queue",
     "find_replay",
     "get_booking",
     "identify_booking",
+    "list_bookings",
     "record_release",
     "review_booking",
     "review_queue",
@@ -65,6 +71,10 @@ __all__ = [
 
 IDENTIFY = "identify"  # the queue's job kind for a booking waiting to be searched
 PURPOSE_BOOKING = "booking identification"
+EARLIEST = date(1900, 1, 1)  # no arrest or birth before this is a record, only a typing slip
+ARREST_AHEAD = timedelta(days=1)  # how far a jail's clock may run ahead of ours
+# bidirectional controls: a name that reads one way and displays another
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 @dataclass(frozen=True)
@@ -161,6 +171,7 @@ def submit_booking(
     parse_fingerprints(submission.fingerprints)
     if not submission.tcn.strip():
         raise InvalidBooking("the TCN is empty")
+    check_submission(submission, at=at)
     if not submission.charges:
         raise InvalidBooking("the booking lists no charges")
     for charge in submission.charges:
@@ -169,6 +180,26 @@ def submit_booking(
         except IdentityError as exc:
             raise InvalidBooking(f"charge {charge.ncic_code!r}: {exc}") from exc
     digest = submission.digest()
+    try:
+        return _store_submission(uow, submission, digest, booking_id, actor, at)
+    except KeyConflict:
+        # the same TCN committed by a request that raced this one (a retry overlapping its
+        # first attempt): answer with what won, as for any replay, or DuplicateTcn
+        with uow:
+            earlier = _replayed(uow, submission.tcn, digest)
+        if earlier is None:
+            raise
+        return Submitted(earlier, created=False)
+
+
+def _store_submission(
+    uow: BookingsUnitOfWork,
+    submission: BookingSubmission,
+    digest: str,
+    booking_id: str,
+    actor: str,
+    at: datetime,
+) -> Submitted:
     with uow:
         if uow.jurisdictions.get_agency(submission.ori) is None:
             raise UnknownAgency(f"no agency has ORI {submission.ori!r}")
@@ -201,6 +232,47 @@ def submit_booking(
         )
         uow.commit()
         return Submitted(booking, created=True)
+
+
+def check_submission(submission: BookingSubmission, *, at: datetime) -> None:
+    """``InvalidBooking`` naming the first field out of bounds: identifiers (TCN, ORI,
+    booking number) are printable ASCII (no control, zero-width or bidirectional character);
+    names hold no control or bidirectional character; the arrest is no earlier than 1900 and
+    at most ``ARREST_AHEAD`` after ``at``; the birth date is no earlier than 1900 and not
+    after the arrest."""
+    for field, text in (
+        ("TCN", submission.tcn),
+        ("ORI", submission.ori),
+        ("booking number", submission.booking_number),
+    ):
+        bad = next((ch for ch in text if not " " <= ch <= "~"), None)
+        if bad is not None:
+            raise InvalidBooking(
+                f"the {field} holds U+{ord(bad):04X}: an identifier is printable ASCII"
+            )
+    b = submission.biographics
+    for field, text in (("family name", b.family_name), ("given name", b.given_name)):
+        bad = next((ch for ch in text if _not_in_names(ch)), None)
+        if bad is not None:
+            raise InvalidBooking(f"the {field} holds U+{ord(bad):04X}, which no name needs")
+    arrested = submission.arrested_at
+    if arrested.tzinfo is None:
+        raise InvalidBooking("the arrest time has no time zone")
+    if arrested.date() < EARLIEST or arrested > at + ARREST_AHEAD:
+        raise InvalidBooking(
+            f"the arrest time {arrested.isoformat()} is before {EARLIEST} or more than "
+            f"{ARREST_AHEAD} ahead of now"
+        )
+    if b.birth_date is not None and not EARLIEST <= b.birth_date <= arrested.date():
+        raise InvalidBooking(
+            f"the birth date {b.birth_date} is before {EARLIEST} or after the arrest"
+        )
+
+
+def _not_in_names(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    joiner = ch in "\u200c\u200d"  # Persian and Indic names are spelt with them
+    return ch in _BIDI or (category[0] == "C" and not joiner) or category in ("Zl", "Zp")
 
 
 def find_replay(*, uow: BookingsUnitOfWork, submission: BookingSubmission) -> Booking | None:
@@ -353,6 +425,48 @@ def get_booking(
         _audit_read(uow, actor, f"booking:{booking_id}", purpose, at)
         uow.commit()
         return booking
+
+
+def list_bookings(
+    *,
+    uow: BookingsUnitOfWork,
+    actor: str,
+    purpose: str,
+    at: datetime,
+    ori: str | None = None,
+    state: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[Booking]:
+    """Bookings, newest first, of one agency (``ori``) and/or in one state, ``limit`` of them
+    after the first ``offset``; audited as one read naming the bookings seen."""
+    with uow:
+        found = list(uow.bookings.list(ori=ori, state=state, limit=limit, offset=offset))
+        audit.record(
+            uow=uow,
+            actor=actor,
+            action="booking.list",
+            subject=f"bookings:{ori or '*'}:{state or '*'}",
+            purpose=purpose,
+            detail={"count": len(found), "ids": [b.booking_id for b in found]},
+            at=at,
+        )
+        uow.commit()
+    return found
+
+
+def count_bookings(
+    *, uow: BookingsUnitOfWork, ori: str | None = None, state: str | None = None
+) -> int:
+    """How many bookings ``list_bookings`` pages through (a number: not audited)."""
+    with uow:
+        return uow.bookings.count(ori=ori, state=state)
+
+
+def count_review_queue(*, uow: BookingsUnitOfWork) -> int:
+    """How many bookings ``review_queue`` pages through (a number: not audited)."""
+    with uow:
+        return uow.bookings.review_queue_count()
 
 
 def _load(uow: BookingsUnitOfWork, booking_id: str) -> Booking:

@@ -33,8 +33,17 @@ class DetainerRepository(Protocol):
         ...
 
     def list(
-        self, *, ori: str | None = None, state: str | None = None, limit: int = 100
+        self,
+        *,
+        ori: str | None = None,
+        state: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
     ) -> Sequence[Detainer]: ...
+
+    def count(self, *, ori: str | None = None, state: str | None = None) -> int:
+        """How many detainers ``list`` pages through."""
+        ...
 
 
 class DetainersUnitOfWork(Transaction, Protocol):

@@ -44,6 +44,7 @@ __all__ = [
     "cancel_for_citizenship",
     "cancel_open_for_booking",
     "cancel_open_for_citizenship",
+    "count_detainers",
     "get_detainer",
     "lapse_overdue",
     "list_detainers",
@@ -466,11 +467,12 @@ def list_detainers(
     ori: str | None = None,
     state: str | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> Sequence[Detainer]:
-    """Detainers in the store's order, filtered by agency and state; the read
-    is audited as one entry naming how many were seen."""
+    """Detainers in the store's order, filtered by agency and state (``limit`` of them after
+    the first ``offset``); the read is audited as one entry naming how many were seen."""
     with uow:
-        found = list(uow.detainers.list(ori=ori, state=state, limit=limit))
+        found = list(uow.detainers.list(ori=ori, state=state, limit=limit, offset=offset))
         record(
             uow=uow,
             actor=actor,
@@ -482,3 +484,11 @@ def list_detainers(
         )
         uow.commit()
     return found
+
+
+def count_detainers(
+    *, uow: DetainersUnitOfWork, ori: str | None = None, state: str | None = None
+) -> int:
+    """How many detainers ``list_detainers`` pages through (a number: not audited)."""
+    with uow:
+        return uow.detainers.count(ori=ori, state=state)

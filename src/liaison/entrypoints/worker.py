@@ -23,7 +23,6 @@ __all__ = ["Worker"]
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 120.0
 MAX_ATTEMPTS = 10  # a job failing this often is given up (kept, with its error)
 LAPSE_CHECK_EVERY = timedelta(seconds=30)
 
@@ -38,7 +37,11 @@ class Worker:
         """Run one due job, if any; True when one ran (or failed and was put back)."""
         self._lapse_check()
         with self.c.uow() as uow:
-            job = uow.jobs.claim(worker=self.name, now=self.c.clock(), lease_seconds=LEASE_SECONDS)
+            job = uow.jobs.claim(
+                worker=self.name,
+                now=self.c.clock(),
+                lease_seconds=self.c.settings.job_lease_seconds,
+            )
         if job is None:
             return False
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Protocol
 
 from liaison.audit.ports import AuditRepository
@@ -21,6 +22,10 @@ class IdentityRepository(Protocol):
 
     def count(self) -> int: ...
 
+    def born_on(self, birth_date: date) -> Sequence[Identity]:
+        """Everyone recorded as born on ``birth_date``, by identity id."""
+        ...
+
 
 class ReferralRepository(Protocol):
     def add(self, referral: CitizenshipReferral) -> None: ...
@@ -31,8 +36,14 @@ class ReferralRepository(Protocol):
         """The person's referrals, oldest first."""
         ...
 
-    def list(self, *, state: str | None = None, limit: int = 100) -> Sequence[CitizenshipReferral]:
+    def list(
+        self, *, state: str | None = None, limit: int = 100, offset: int = 0
+    ) -> Sequence[CitizenshipReferral]:
         """Referrals, oldest first (the adjudicators' queue), in one state if given."""
+        ...
+
+    def count(self, *, state: str | None = None) -> int:
+        """How many referrals ``list`` pages through."""
         ...
 
 

@@ -8,6 +8,7 @@ from the caller's clock.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -29,6 +30,7 @@ __all__ = [
     "current_status",
     "enroll_identities",
     "enroll_identity",
+    "find_identities",
     "get_identity",
     "record_concurrence",
     "record_ruling",
@@ -84,6 +86,50 @@ def get_identity(
         _audit(uow, actor, "identity.read", identity_id, purpose, at, {})
         uow.commit()
     return identity
+
+
+def find_identities(
+    *,
+    uow: IdentityUnitOfWork,
+    family_name: str,
+    birth_date: date,
+    actor: str,
+    purpose: str,
+    at: datetime,
+) -> list[Identity]:
+    """Everyone born on ``birth_date`` with ``family_name`` among their names (aliases too;
+    case, accents and spacing aside), by identity id. Audited as ``identity.search`` with
+    ``purpose`` and the ids found (an empty answer is a read too)."""
+    wanted = _folded(family_name)
+    with uow:
+        found = [
+            i
+            for i in uow.identities.born_on(birth_date)
+            if any(_folded(n.family) == wanted for n in i.names)
+        ]
+        detail = {
+            "birth_date": birth_date.isoformat(),
+            "count": len(found),
+            "ids": [i.identity_id for i in found[:100]],
+        }
+        record(
+            uow=uow,
+            actor=actor,
+            action="identity.search",
+            subject=f"identities:{birth_date.isoformat()}",
+            purpose=purpose,
+            at=at,
+            detail=detail,
+        )
+        uow.commit()
+    return found
+
+
+def _folded(name: str) -> str:
+    """A name as a search compares it: case, accents and runs of spaces folded away."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
 
 
 def current_status(

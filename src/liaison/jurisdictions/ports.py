@@ -25,6 +25,10 @@ class JurisdictionRepository(Protocol):
 
     def add_policy(self, policy: DetainerPolicy) -> None: ...
 
+    def all_policies(self) -> Sequence[DetainerPolicy]:
+        """Every policy ever enacted, by jurisdiction, then in enactment order."""
+        ...
+
     def policies_for(self, fips: Sequence[str]) -> Sequence[DetainerPolicy]:
         """Every policy ever enacted for any of these jurisdictions (callers pick by date)."""
         ...

@@ -34,6 +34,8 @@ __all__ = [
     "agency",
     "enact_policy",
     "import_287g",
+    "list_agencies",
+    "list_policies",
     "load_reference",
     "register_agency",
 ]
@@ -224,6 +226,23 @@ def import_287g(*, uow: JurisdictionsUnitOfWork, path: Path, actor: str, at: dat
             )
             uow.commit()
     return len(new)
+
+
+def list_agencies(*, uow: JurisdictionsUnitOfWork) -> list[Agency]:
+    """Every registered agency, by ORI."""
+    with uow:
+        return list(uow.jurisdictions.agencies())
+
+
+def list_policies(
+    *, uow: JurisdictionsUnitOfWork, jurisdiction_fips: str | None = None
+) -> list[DetainerPolicy]:
+    """Every detainer policy ever enacted (for one jurisdiction, when given), by
+    jurisdiction, then in enactment order: the ones no longer in force too."""
+    with uow:
+        if jurisdiction_fips is None:
+            return list(uow.jurisdictions.all_policies())
+        return list(uow.jurisdictions.policies_for([jurisdiction_fips]))
 
 
 def agency(*, uow: JurisdictionsUnitOfWork, ori: str) -> Agency:

@@ -98,9 +98,16 @@ class CaseRepository(Protocol):
         source: str | None = None,
         campaign_id: str | None = None,
         limit: int = 100,
+        offset: int = 0,
     ) -> Sequence[ScreeningCase]: ...
 
-    def count(self, *, campaign_id: str | None = None) -> int: ...
+    def count(
+        self,
+        *,
+        campaign_id: str | None = None,
+        state: str | None = None,
+        source: str | None = None,
+    ) -> int: ...
 
 
 class CampaignRepository(Protocol):

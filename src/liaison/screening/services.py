@@ -49,6 +49,7 @@ __all__ = [
     "Check",
     "act_on_case",
     "check",
+    "count_cases",
     "entry_digest",
     "get_case",
     "list_cases",
@@ -448,12 +449,14 @@ def list_cases(
     source: str | None = None,
     campaign_id: str | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> Sequence[ScreeningCase]:
-    """Cases, oldest deadline first, audited as a read."""
+    """Cases, oldest deadline first (``limit`` of them after the first ``offset``), audited
+    as a read."""
     with uow:
         cases = list(
             uow.screening_cases.list(
-                state=state, source=source, campaign_id=campaign_id, limit=limit
+                state=state, source=source, campaign_id=campaign_id, limit=limit, offset=offset
             )
         )
         audit.record(
@@ -466,6 +469,14 @@ def list_cases(
         )
         uow.commit()
         return cases
+
+
+def count_cases(
+    *, uow: ScreeningUnitOfWork, state: str | None = None, source: str | None = None
+) -> int:
+    """How many cases ``list_cases`` would page through (a number: not audited)."""
+    with uow:
+        return uow.screening_cases.count(state=state, source=source)
 
 
 def get_case(*, uow: ScreeningUnitOfWork, case_id: str, actor: str, at: datetime) -> ScreeningCase:

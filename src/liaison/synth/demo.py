@@ -11,7 +11,6 @@ Both work on one data directory, which ``liaison serve --data-dir`` then opens.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from liaison.biometrics.benchmark import enroll_synthetic
 from liaison.biometrics.identification import Thresholds
 from liaison.bootstrap import Container, open_gallery, open_identifier
 from liaison.identity import services as identity_services
+from liaison.private_files import write_private
 from liaison.synth.figures import summarize
 from liaison.synth.month import ADJUDICATORS, MonthLog, SimClock, plan_bookings, simulate
 from liaison.synth.operations import install_operations, operations_figures, plan_operations
@@ -96,16 +96,11 @@ def _credentials(path: Path) -> tuple[list[tuple[str, str]], dict[str, str]]:
     adjudicators = {name: secrets.token_urlsafe(12) for name in ADJUDICATORS}
     roles = {name: list(r) for name, r in USERS}
     roles.update({name: ["adjudicator"] for name in ADJUDICATORS})
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(
-            {
-                name: {"password": pw, "roles": roles[name]}
-                for name, pw in [*passwords, *adjudicators.items()]
-            },
-            fh,
-            indent=2,
-        )
+    users = {
+        name: {"password": pw, "roles": roles[name]}
+        for name, pw in [*passwords, *adjudicators.items()]
+    }
+    write_private(path, json.dumps(users, indent=2))  # 0600, also over an earlier demo's file
     return passwords, adjudicators
 
 
@@ -134,14 +129,14 @@ def build_world(
 
     with run.timed("enroll_fingers"):
         gallery = open_gallery(cfg, create=True)
-        if gallery.rows == 0:
-            enroll_synthetic(
-                gallery,
-                identities=options.identities,
-                seed=options.seed,
-                workers=cfg.worker_count,
-                progress=tick("fingers enrolled"),
-            )
+        # all of them, or the rest of a run stopped part way (its chunks are kept)
+        enroll_synthetic(
+            gallery,
+            identities=options.identities,
+            seed=options.seed,
+            workers=cfg.worker_count,
+            progress=tick("fingers enrolled"),
+        )
     with run.timed("calibrate"):
         biometrics.calibrate_thresholds(
             identifier=open_identifier(cfg, thresholds=Thresholds(match=1.0, possible=1.0)),

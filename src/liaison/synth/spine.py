@@ -147,8 +147,8 @@ def build_spine_world(
             at=at,
         )
     passwords: dict[str, str] = {}
-    for username, roles, user_ori in USERS:
-        passwords[username] = f"{username}-synthetic-pass"
+    for n, (username, roles, user_ori) in enumerate(USERS):
+        passwords[username] = f"synthetic pass phrase {n}"  # never the username (policy)
         accounts.add_user(
             uow=c.uow(),
             username=username,

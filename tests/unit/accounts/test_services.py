@@ -8,23 +8,30 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from tests.fakes import FakeUnitOfWork
 
-from liaison.accounts import services
+from liaison.accounts import hashing
 from liaison.accounts.errors import (
     AccountError,
     AccountLocked,
     InvalidAccount,
     InvalidCredentials,
+    LogonThrottled,
     UnknownAccount,
 )
-from liaison.accounts.model import LOCKOUT_AFTER, Role
+from liaison.accounts.model import LOCKOUT_AFTER, LOCKOUT_FOR, Role
 from liaison.accounts.services import (
     add_user,
+    api_keys,
     authenticate,
     authenticate_key,
     configure_hashing,
+    disable_user,
+    enable_user,
     issue_api_key,
+    reset_password,
     revoke_api_key,
     unlock_user,
+    user,
+    users,
 )
 from liaison.audit.chain import verify
 from liaison.errors import LiaisonError
@@ -93,6 +100,10 @@ def test_add_user_stores_a_hash_and_audits(uow: FakeUnitOfWork) -> None:
         ({"password": "short"}, "password"),
         ({"password": "x" * 11}, "password"),
         ({"password": "x" * 2000}, "password"),
+        ({"password": "password1234"}, "common and breached"),
+        ({"username": "carol.anne.smith", "password": "carol.anne.smith"}, "username"),
+        ({"password": "Carol-wrote-this"}, "username"),
+        ({"password": "my name is CAROL"}, "username"),
         ({"roles": ["janitor"]}, "role"),
         ({"roles": []}, "role"),
         ({"roles": ["booking_officer"]}, "ori"),
@@ -116,8 +127,9 @@ def test_add_user_validates(uow: FakeUnitOfWork, kwargs: dict[str, object], fiel
 
 
 def test_a_twelve_character_password_is_enough(uow: FakeUnitOfWork) -> None:
-    add_user(uow=uow, username="dan", password="x" * 12, roles=["auditor"], actor="a", at=T0)
-    assert authenticate(uow=uow, username="dan", password="x" * 12, at=T0).username == "dan"
+    password = "quiet-lake-7"
+    add_user(uow=uow, username="dan", password=password, roles=["auditor"], actor="a", at=T0)
+    assert authenticate(uow=uow, username="dan", password=password, at=T0).username == "dan"
 
 
 def test_usernames_are_unique(uow: FakeUnitOfWork) -> None:
@@ -164,20 +176,20 @@ def test_failed_logons_are_committed_although_authenticate_raises(
 
 def test_lockout_after_consecutive_failures(uow: FakeUnitOfWork) -> None:
     add_officer(uow)
-    for _ in range(LOCKOUT_AFTER - 1):
-        with pytest.raises(InvalidCredentials):
+    for _ in range(LOCKOUT_AFTER):
+        with pytest.raises(InvalidCredentials, match=r"^wrong username or password$"):
             authenticate(uow=uow, username="alice", password="nope nope nope", at=T0)
-    with pytest.raises(AccountLocked, match="now locked"):
-        authenticate(uow=uow, username="alice", password="nope nope nope", at=T0)
     user = uow.accounts.get_user("alice")
     assert user is not None
     assert user.locked
+    assert user.locked_until == T0 + LOCKOUT_FOR
     assert user.failed_logons == LOCKOUT_AFTER
     assert "account.lock" in actions(uow)
-    # the right password no longer opens it, and the message says why
-    with pytest.raises(AccountLocked, match="locked"):
+    # the right password no longer opens it, and the caller is not told why: the trail is
+    with pytest.raises(InvalidCredentials, match=r"^wrong username or password$"):
         authenticate(uow=uow, username="alice", password=PASSWORD, at=T0)
     assert json.loads(uow.audit.rows[-1].detail)["reason"] == "locked"
+    assert json.loads(uow.audit.rows[-1].detail)["right_password"] is True
 
 
 def test_success_resets_the_failure_count(uow: FakeUnitOfWork) -> None:
@@ -224,8 +236,8 @@ def test_a_stronger_hasher_rehashes_on_the_next_logon(uow: FakeUnitOfWork) -> No
 
 def test_the_default_hasher_is_built_lazily() -> None:
     configure_hashing()
-    assert services._HASHING.passwords is None  # nothing built at import or configure
-    assert services._HASHING.password_hash() is services._HASHING.password_hash()
+    assert hashing.HASHING.passwords is None  # nothing built at import or configure
+    assert hashing.HASHING.password_hash() is hashing.HASHING.password_hash()
 
 
 # ---- API keys ----
@@ -315,6 +327,78 @@ def test_every_decision_leaves_an_intact_trail(uow: FakeUnitOfWork) -> None:
 
 
 def test_errors_are_liaison_errors() -> None:
-    for cls in (InvalidAccount, UnknownAccount, InvalidCredentials, AccountLocked):
+    for cls in (InvalidAccount, UnknownAccount, InvalidCredentials, AccountLocked, LogonThrottled):
         assert issubclass(cls, AccountError)
         assert issubclass(cls, LiaisonError)
+
+
+# ---- administration: disable, enable, reset, list ----
+
+
+def test_a_disabled_account_cannot_log_on_until_enabled(uow: FakeUnitOfWork) -> None:
+    add_officer(uow)
+    disabled = disable_user(uow=uow, username="alice", actor="admin", at=T0, reason="left")
+    assert disabled.disabled
+    assert not disabled.active_at(T0)
+    assert (uow.audit.rows[-1].action, json.loads(uow.audit.rows[-1].detail)) == (
+        "account.disable",
+        {"reason": "left"},
+    )
+    with pytest.raises(InvalidCredentials, match=r"^wrong username or password$"):
+        authenticate(uow=uow, username="alice", password=PASSWORD, at=T0)
+    n = len(uow.audit.rows)
+    disable_user(uow=uow, username="alice", actor="admin", at=T0)  # no change, no entry
+    assert len(uow.audit.rows) == n
+    enable_user(uow=uow, username="alice", actor="admin", at=T0)
+    assert uow.audit.rows[-1].action == "account.enable"
+    assert authenticate(uow=uow, username="alice", password=PASSWORD, at=T0).username == "alice"
+
+
+def test_no_one_disables_their_own_account_and_unknown_users_are_named(
+    uow: FakeUnitOfWork,
+) -> None:
+    add_officer(uow)
+    with pytest.raises(InvalidAccount, match="own account"):
+        disable_user(uow=uow, username="alice", actor="alice", at=T0)
+    for change in (disable_user, enable_user, unlock_user):
+        with pytest.raises(UnknownAccount, match="nobody"):
+            change(uow=uow, username="nobody", actor="admin", at=T0)
+    with pytest.raises(UnknownAccount):
+        enable_user(uow=uow, username="x" * 100_000, actor="admin", at=T0)
+
+
+def test_a_reset_password_works_unlocks_and_is_held_to_the_policy(uow: FakeUnitOfWork) -> None:
+    add_officer(uow)
+    for _ in range(LOCKOUT_AFTER):
+        with pytest.raises(InvalidCredentials):
+            authenticate(uow=uow, username="alice", password="nope nope nope", at=T0)
+    for weak, why in (("password1234", "common"), ("alice-password", "username"), ("x", "12")):
+        with pytest.raises(InvalidAccount, match=why):
+            reset_password(uow=uow, username="alice", password=weak, actor="admin", at=T0)
+    reset_password(uow=uow, username="alice", password="a brand new phrase", actor="admin", at=T0)
+    entry = uow.audit.rows[-1]
+    assert entry.action == "account.reset_password"
+    assert "brand new" not in entry.detail
+    assert json.loads(entry.detail) == {"locked": True, "failed_logons": LOCKOUT_AFTER}
+    with pytest.raises(InvalidCredentials):
+        authenticate(uow=uow, username="alice", password=PASSWORD, at=T0)
+    user = authenticate(uow=uow, username="alice", password="a brand new phrase", at=T0)
+    assert user.username == "alice"
+    with pytest.raises(UnknownAccount):
+        reset_password(uow=uow, username="nobody", password="a brand new phrase", actor="a", at=T0)
+
+
+def test_users_and_keys_are_listed_without_secrets(uow: FakeUnitOfWork) -> None:
+    add_officer(uow, "zoe")
+    add_officer(uow, "alice")
+    assert [u.username for u in users(uow=uow)] == ["alice", "zoe"]
+    assert user(uow=uow, username="zoe").username == "zoe"
+    with pytest.raises(UnknownAccount):
+        user(uow=uow, username="nobody")
+    first = issue_api_key(uow=uow, ori=ORI, label="RMS", actor="admin", at=T0)
+    issue_api_key(uow=uow, ori="CA0380000", label="other", actor="admin", at=T0)
+    listed = api_keys(uow=uow)
+    assert len(listed) == 2
+    assert [k.key_id for k in listed] == sorted(k.key_id for k in listed)
+    [mine] = api_keys(uow=uow, ori=ORI)
+    assert (mine.key_id, mine.label, mine.revoked) == (first.split("_")[1], "RMS", False)

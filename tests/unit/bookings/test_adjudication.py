@@ -565,6 +565,7 @@ def test_exported_names() -> None:
     assert adjudication.__all__ == [
         "Adjudicated",
         "concur",
+        "count_referrals",
         "get_referral",
         "open_referral",
         "referral_queue",

@@ -328,6 +328,31 @@ def _bad(**kw: object) -> services.BookingSubmission:
         pytest.param(_bad(charges=()), "no charges", id="no-charges"),
         pytest.param(_bad(tcn=""), "TCN is empty", id="empty-tcn"),
         pytest.param(_bad(tcn="   "), "TCN is empty", id="blank-tcn"),
+        # bounds the API checks too, so the command line is bounded alike
+        pytest.param(_bad(tcn="T\n1"), "TCN holds U\\+000A", id="tcn-newline"),
+        pytest.param(_bad(tcn="T\u202e1"), "TCN holds U\\+202E", id="tcn-rtl-override"),
+        pytest.param(_bad(tcn="T\u200b1"), "TCN holds U\\+200B", id="tcn-zero-width"),
+        pytest.param(_bad(booking_number="B\x001"), "booking number", id="booking-number-nul"),
+        pytest.param(
+            _bad(biographics=Biographics("Gar\u202ecia", "M", None, "F", "MX", "MX")),
+            "family name holds U\\+202E",
+            id="bidi-name",
+        ),
+        pytest.param(
+            _bad(arrested_at=datetime(1, 1, 1, tzinfo=UTC)), "arrest time", id="arrest-year-1"
+        ),
+        pytest.param(_bad(arrested_at=T0 + 25 * H), "arrest time", id="arrest-a-day-ahead"),
+        pytest.param(_bad(arrested_at=datetime(2026, 3, 1)), "no time zone", id="naive-arrest"),
+        pytest.param(
+            _bad(biographics=Biographics("Garcia", "M", date(2999, 1, 1), "F", "MX", "MX")),
+            "birth date 2999-01-01",
+            id="born-2999",
+        ),
+        pytest.param(
+            _bad(biographics=Biographics("Garcia", "M", date(1899, 1, 1), "F", "MX", "MX")),
+            "birth date 1899-01-01",
+            id="born-1899",
+        ),
     ],
 )
 def test_an_invalid_submission_names_the_problem_and_writes_nothing(
@@ -340,6 +365,13 @@ def test_an_invalid_submission_names_the_problem_and_writes_nothing(
     assert uow.jobs.rows == {}
     assert uow.audit.rows == []
     assert uow.commits == 0
+
+
+def test_names_keep_their_unicode_and_the_arrest_may_run_a_little_ahead() -> None:
+    uow = world()
+    name = Biographics("Nguyễn-Ñúñez", "مه\u200cدی", date(1900, 1, 1), "F", "MX", "MX")
+    done = submit(uow, replace(submission(), biographics=name, arrested_at=T0 + 23 * H))
+    assert done.booking.biographics.family_name == "Nguyễn-Ñúñez"
 
 
 def test_a_submission_from_an_unknown_agency_is_refused_and_nothing_is_written() -> None:
@@ -730,9 +762,13 @@ def test_the_exported_names_are_pinned() -> None:
         "EncounterScreening",
         "Submitted",
         "answer_detainer",
+        "check_submission",
+        "count_bookings",
+        "count_review_queue",
         "find_replay",
         "get_booking",
         "identify_booking",
+        "list_bookings",
         "record_release",
         "review_booking",
         "review_queue",

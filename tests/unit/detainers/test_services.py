@@ -901,6 +901,7 @@ def test_exported_names() -> None:
         "cancel_for_citizenship",
         "cancel_open_for_booking",
         "cancel_open_for_citizenship",
+        "count_detainers",
         "get_detainer",
         "lapse_overdue",
         "list_detainers",

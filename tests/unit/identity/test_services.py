@@ -363,6 +363,7 @@ def test_the_exported_names_are_pinned() -> None:
         "current_status",
         "enroll_identities",
         "enroll_identity",
+        "find_identities",
         "get_identity",
         "record_concurrence",
         "record_ruling",
@@ -387,3 +388,28 @@ def test_a_batch_with_a_taken_number_adds_none(uow: FakeUnitOfWork) -> None:
         )
     assert uow.identities.get(8) is None
     assert uow.audit.rows == []
+
+
+def test_a_search_by_family_name_and_birth_date_finds_aliases_and_is_audited() -> None:
+    born = date(1985, 3, 4)
+    people = [
+        Identity(1, [PersonName("Núñez", "Ana")], born, "F", "MX"),
+        Identity(
+            2, [PersonName("Ortega", "Luis"), PersonName("Nunez", "L", alias=True)], born, "M", "MX"
+        ),
+        Identity(3, [PersonName("Nunez", "Eva")], date(1985, 3, 5), "F", "MX"),  # another day
+        Identity(4, [PersonName("Nunezz", "Ida")], born, "F", "MX"),
+    ]
+    uow = FakeUnitOfWork(identities=FakeIdentityRepository(people))
+    found = services.find_identities(
+        uow=uow, family_name="  NUNEZ ", birth_date=born, actor="officer", purpose="review", at=AT
+    )
+    assert [i.identity_id for i in found] == [1, 2]
+    (entry,) = uow.audit.rows
+    assert (entry.action, entry.purpose, entry.actor) == ("identity.search", "review", "officer")
+    assert json.loads(entry.detail)["ids"] == [1, 2]
+    nobody = services.find_identities(
+        uow=uow, family_name="Smith", birth_date=born, actor="officer", purpose="review", at=AT
+    )
+    assert nobody == []
+    assert len(uow.audit.rows) == 2  # an empty answer is a read too

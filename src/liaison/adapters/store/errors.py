@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 
 from liaison.errors import LiaisonError
+from liaison.transaction import KeyConflict
 
 __all__ = ["ConcurrentUpdate", "DuplicateKey", "LeaseLost", "StoreError", "translated"]
 
@@ -24,7 +25,7 @@ class StoreError(LiaisonError):
     """The database refused or failed an operation; the message says which and where."""
 
 
-class DuplicateKey(StoreError):
+class DuplicateKey(StoreError, KeyConflict):
     """An insert or update would repeat a unique key (primary key or unique constraint)."""
 
 

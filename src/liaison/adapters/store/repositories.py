@@ -1,15 +1,15 @@
 """SQL implementations of every context's repository, each working in one ``Session``.
 
 Entities go through the ORM (``orm.start_mappers``); the frozen reference records
-(jurisdictions, agencies, policies, 287(g) agreements, audit entries) are rows read and written
-with Core, one column a dataclass field. ``add`` flushes at once, so a repeated key raises
-``DuplicateKey`` where the caller added it rather than at commit.
+(jurisdictions, agencies, policies, 287(g) agreements) are rows read and written with Core, one
+column a dataclass field (the audit trail's table: ``audit``). ``add`` flushes at once, so a
+repeated key raises ``DuplicateKey`` where the caller added it rather than at commit.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -19,16 +19,13 @@ from sqlalchemy.orm import Session
 from liaison.accounts.model import ApiKey, User
 from liaison.adapters.store import tables
 from liaison.adapters.store.errors import translated
-from liaison.audit.model import AuditEntry
 from liaison.bookings.model import Booking, BookingState, Decision
 from liaison.detainers.model import Detainer, DetainerState
 from liaison.identity.model import CitizenshipReferral, Identity, ReferralState
 from liaison.jurisdictions.model import Agency, Agreement287g, DetainerPolicy, Jurisdiction
 
 __all__ = [
-    "AUDIT_LOCK_KEY",
     "SqlAccountRepository",
-    "SqlAuditRepository",
     "SqlBookingRepository",
     "SqlDetainerRepository",
     "SqlIdentityRepository",
@@ -36,8 +33,6 @@ __all__ = [
     "SqlReferralRepository",
 ]
 
-# PostgreSQL advisory-lock key that serializes appends to the audit chain (any fixed bigint).
-AUDIT_LOCK_KEY = 0x4C494149534F4E  # "LIAISON"
 _CHUNK = 1000  # ids per IN (...) and rows per page when streaming
 
 R = TypeVar("R")
@@ -75,6 +70,13 @@ class SqlIdentityRepository:
             n = self._session.scalar(select(func.count()).select_from(tables.identities))
         return int(n or 0)
 
+    def born_on(self, birth_date: date) -> Sequence[Identity]:
+        """Everyone recorded as born on ``birth_date``, by identity id."""
+        c = tables.identities.c
+        query = select(Identity).where(c.birth_date == birth_date).order_by(c.identity_id)
+        with translated(f"reading the identities born on {birth_date}"):
+            return list(self._session.scalars(query))
+
 
 class SqlBookingRepository:
     def __init__(self, session: Session) -> None:
@@ -95,40 +97,77 @@ class SqlBookingRepository:
             return self._session.scalars(query).first()
 
     def list(
-        self, *, ori: str | None = None, state: str | None = None, limit: int = 100
+        self,
+        *,
+        ori: str | None = None,
+        state: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
     ) -> Sequence[Booking]:
         """Bookings, newest submission first, of one agency and/or in one state."""
         c = tables.bookings.c
-        query = select(Booking).order_by(c.submitted_at.desc(), c.booking_id.desc()).limit(limit)
-        if ori is not None:
-            query = query.where(c.ori == ori)
-        if state is not None:
-            query = query.where(c.state == BookingState(state))
+        query = (
+            select(Booking)
+            .where(*_booking_filter(ori, state))
+            .order_by(c.submitted_at.desc(), c.booking_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
         with translated("listing bookings"):
             return list(self._session.scalars(query))
 
-    def review_queue(self, *, limit: int = 100) -> Sequence[Booking]:
+    def count(self, *, ori: str | None = None, state: str | None = None) -> int:
+        """How many bookings ``list`` pages through."""
+        query = select(func.count()).select_from(tables.bookings)
+        with translated("counting bookings"):
+            return int(self._session.scalar(query.where(*_booking_filter(ori, state))) or 0)
+
+    def review_queue(self, *, limit: int = 100, offset: int = 0) -> Sequence[Booking]:
         """Responded bookings with a match or possible that no officer has reviewed, oldest
         first."""
         c = tables.bookings.c
-        decision = c.identification["decision"].as_string()
-        reviews = (
-            func.jsonb_array_length(c.reviews)
-            if _dialect(self._session) == "postgresql"
-            else func.json_array_length(c.reviews)
-        )
         query = (
             select(Booking)
-            .where(
-                c.state == BookingState.RESPONDED,
-                decision.in_([Decision.MATCH.value, Decision.POSSIBLE.value]),
-                reviews == 0,
-            )
+            .where(*_awaiting_review(self._session))
             .order_by(c.submitted_at, c.booking_id)
             .limit(limit)
+            .offset(offset)
         )
         with translated("reading the review queue"):
             return list(self._session.scalars(query))
+
+    def review_queue_count(self) -> int:
+        """How many bookings the review queue holds."""
+        awaiting = _awaiting_review(self._session)
+        query = select(func.count()).select_from(tables.bookings).where(*awaiting)
+        with translated("counting the review queue"):
+            return int(self._session.scalar(query) or 0)
+
+
+def _awaiting_review(session: Session) -> list[ColumnElement[bool]]:
+    """Responded, a match or possible, and no review yet."""
+    c = tables.bookings.c
+    decision = c.identification["decision"].as_string()
+    reviews = (
+        func.jsonb_array_length(c.reviews)
+        if _dialect(session) == "postgresql"
+        else func.json_array_length(c.reviews)
+    )
+    return [
+        c.state == BookingState.RESPONDED,
+        decision.in_([Decision.MATCH.value, Decision.POSSIBLE.value]),
+        reviews == 0,
+    ]
+
+
+def _booking_filter(ori: str | None, state: str | None) -> list[ColumnElement[bool]]:
+    c = tables.bookings.c
+    where: list[ColumnElement[bool]] = []
+    if ori is not None:
+        where.append(c.ori == ori)
+    if state is not None:
+        where.append(c.state == BookingState(state))
+    return where
 
 
 class SqlDetainerRepository:
@@ -184,21 +223,28 @@ class SqlDetainerRepository:
         )
 
     def list(
-        self, *, ori: str | None = None, state: str | None = None, limit: int = 100
+        self,
+        *,
+        ori: str | None = None,
+        state: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
     ) -> Sequence[Detainer]:
         """Detainers, newest first, held by one agency and/or in one state."""
         c = tables.detainers.c
-        where: list[ColumnElement[bool]] = []
-        if ori is not None:
-            where.append(c.ori == ori)
-        if state is not None:
-            where.append(c.state == DetainerState(state))
         return self._detainers(
             "listing detainers",
-            *where,
+            *_detainer_filter(ori, state),
             order=(c.issued_at.desc(), c.detainer_id.desc()),
             limit=limit,
+            offset=offset,
         )
+
+    def count(self, *, ori: str | None = None, state: str | None = None) -> int:
+        """How many detainers ``list`` pages through."""
+        query = select(func.count()).select_from(tables.detainers)
+        with translated("counting detainers"):
+            return int(self._session.scalar(query.where(*_detainer_filter(ori, state))) or 0)
 
     def _detainers(
         self,
@@ -206,12 +252,23 @@ class SqlDetainerRepository:
         *where: ColumnElement[bool],
         order: tuple[Any, ...],
         limit: int | None = None,
+        offset: int = 0,
     ) -> Sequence[Detainer]:
         query = select(Detainer).where(*where).order_by(*order)
         if limit is not None:
-            query = query.limit(limit)
+            query = query.limit(limit).offset(offset)
         with translated(what):
             return list(self._session.scalars(query))
+
+
+def _detainer_filter(ori: str | None, state: str | None) -> list[ColumnElement[bool]]:
+    c = tables.detainers.c
+    where: list[ColumnElement[bool]] = []
+    if ori is not None:
+        where.append(c.ori == ori)
+    if state is not None:
+        where.append(c.state == DetainerState(state))
+    return where
 
 
 class SqlReferralRepository:
@@ -238,14 +295,30 @@ class SqlReferralRepository:
         with translated(f"reading the citizenship referrals of identity {identity_id}"):
             return list(self._session.scalars(query))
 
-    def list(self, *, state: str | None = None, limit: int = 100) -> Sequence[CitizenshipReferral]:
+    def list(
+        self, *, state: str | None = None, limit: int = 100, offset: int = 0
+    ) -> Sequence[CitizenshipReferral]:
         """Referrals oldest first (the adjudicators' queue), in one state if given."""
         c = tables.citizenship_referrals.c
-        query = select(CitizenshipReferral).order_by(c.referred_at, c.referral_id).limit(limit)
+        query = (
+            select(CitizenshipReferral)
+            .order_by(c.referred_at, c.referral_id)
+            .limit(limit)
+            .offset(offset)
+        )
         if state is not None:
             query = query.where(c.state == ReferralState(state))
         with translated("listing citizenship referrals"):
             return list(self._session.scalars(query))
+
+    def count(self, *, state: str | None = None) -> int:
+        """How many referrals ``list`` pages through."""
+        t = tables.citizenship_referrals
+        query = select(func.count()).select_from(t)
+        if state is not None:
+            query = query.where(t.c.state == ReferralState(state))
+        with translated("counting citizenship referrals"):
+            return int(self._session.scalar(query) or 0)
 
 
 def _row_values(record: object) -> dict[str, Any]:
@@ -294,6 +367,14 @@ class SqlJurisdictionRepository:
         with translated(what):
             self._session.execute(insert(tables.detainer_policies).values(_row_values(policy)))
 
+    def all_policies(self) -> Sequence[DetainerPolicy]:
+        """Every policy ever enacted, by jurisdiction, then in enactment order."""
+        t = tables.detainer_policies
+        query = select(t).order_by(t.c.jurisdiction_fips, t.c.enacted_on, t.c.policy_id)
+        with translated("listing detainer policies"):
+            rows = self._session.execute(query).all()
+        return [_from_row(DetainerPolicy, r) for r in rows]
+
     def policies_for(self, fips: Sequence[str]) -> Sequence[DetainerPolicy]:
         """Every policy ever enacted for any of these jurisdictions, in enactment order (and
         the order they were added, on one date)."""
@@ -339,44 +420,6 @@ def _day(text: str) -> date | None:
         return None  # a label such as "2025-05-23 pm", not a date
 
 
-class SqlAuditRepository:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def head(self) -> AuditEntry | None:
-        """The last entry, locked against concurrent appends until the unit of work ends.
-
-        PostgreSQL: a transaction-scoped advisory lock taken before reading (the default READ
-        COMMITTED isolation then reads the head as the previous holder committed it). SQLite:
-        the unit of work's transaction began with ``BEGIN IMMEDIATE``, so it already holds the
-        database's one write lock.
-        """
-        t = tables.audit_entries
-        with translated("reading the head of the audit chain"):
-            if _dialect(self._session) == "postgresql":
-                self._session.execute(select(func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
-            row = self._session.execute(select(t).order_by(t.c.seq.desc()).limit(1)).first()
-        return None if row is None else _from_row(AuditEntry, row)
-
-    def append(self, entry: AuditEntry) -> None:
-        with translated(f"appending audit entry {entry.seq}"):
-            self._session.execute(insert(tables.audit_entries).values(_row_values(entry)))
-
-    def entries(self, *, from_seq: int = 1) -> Iterator[AuditEntry]:
-        """Entries from ``from_seq`` on, in order, read a page at a time."""
-        t = tables.audit_entries
-        after = from_seq - 1
-        while True:
-            query = select(t).where(t.c.seq > after).order_by(t.c.seq).limit(_CHUNK)
-            with translated(f"reading audit entries after {after}"):
-                rows = self._session.execute(query).all()
-            for row in rows:
-                yield _from_row(AuditEntry, row)
-            if len(rows) < _CHUNK:
-                return
-            after = rows[-1].seq
-
-
 class SqlAccountRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -386,9 +429,9 @@ class SqlAccountRepository:
             self._session.add(user)
             self._session.flush()
 
-    def get_user(self, username: str) -> User | None:
+    def get_user(self, username: str, *, for_update: bool = False) -> User | None:
         with translated(f"reading user {username}"):
-            return self._session.get(User, username)
+            return self._session.get(User, username, with_for_update=for_update or None)
 
     def users(self) -> Sequence[User]:
         """Every user, by username."""
@@ -403,3 +446,8 @@ class SqlAccountRepository:
     def get_key(self, key_id: str) -> ApiKey | None:
         with translated(f"reading API key {key_id}"):
             return self._session.get(ApiKey, key_id)
+
+    def list_keys(self) -> Sequence[ApiKey]:
+        """Every API key, by id."""
+        with translated("listing API keys"):
+            return list(self._session.scalars(select(ApiKey).order_by(tables.api_keys.c.key_id)))

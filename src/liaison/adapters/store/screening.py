@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from liaison.adapters.store import tables
@@ -262,26 +262,39 @@ class SqlCaseRepository:
         source: str | None = None,
         campaign_id: str | None = None,
         limit: int = 100,
+        offset: int = 0,
     ) -> Sequence[ScreeningCase]:
         t = tables.screening_cases
-        query = select(t)
-        if state:
-            query = query.where(t.c.state == state)
-        if source:
-            query = query.where(t.c.source == source)
-        if campaign_id:
-            query = query.where(t.c.campaign_id == campaign_id)
-        query = query.order_by(t.c.due_at, t.c.case_id).limit(limit)
+        query = select(t).where(*_case_filter(state, source, campaign_id))
+        query = query.order_by(t.c.due_at, t.c.case_id).limit(limit).offset(offset)
         with translated("listing screening cases"):
             return [_case(row) for row in self._session.execute(query)]
 
-    def count(self, *, campaign_id: str | None = None) -> int:
+    def count(
+        self,
+        *,
+        campaign_id: str | None = None,
+        state: str | None = None,
+        source: str | None = None,
+    ) -> int:
         t = tables.screening_cases
-        query = select(func.count()).select_from(t)
-        if campaign_id:
-            query = query.where(t.c.campaign_id == campaign_id)
+        query = select(func.count()).select_from(t).where(*_case_filter(state, source, campaign_id))
         with translated("counting screening cases"):
             return int(self._session.scalar(query) or 0)
+
+
+def _case_filter(
+    state: str | None, source: str | None, campaign_id: str | None
+) -> list[ColumnElement[bool]]:
+    t = tables.screening_cases
+    where: list[ColumnElement[bool]] = []
+    if state:
+        where.append(t.c.state == state)
+    if source:
+        where.append(t.c.source == source)
+    if campaign_id:
+        where.append(t.c.campaign_id == campaign_id)
+    return where
 
 
 class SqlCampaignRepository:

@@ -121,6 +121,7 @@ identities = Table(
     Column("citizenship_rulings", JsonValue(list[CitizenshipRuling]), nullable=False),
     Column("version", Integer, nullable=False),  # optimistic lock (orm._map_entity)
     Index(None, "a_number"),
+    Index(None, "birth_date"),  # a person by name and date of birth
 )
 
 bookings = Table(
@@ -292,6 +293,14 @@ audit_entries = Table(
     Column("detail", Text, nullable=False),  # text, not JSON: the hash covers these exact bytes
     Column("prev_hash", Text, nullable=False),
     Column("entry_hash", Text, nullable=False),
+    # HMAC of entry_hash under a key kept outside the database (null before MACs began)
+    Column("key_id", Text),
+    Column("mac", Text),
+    # an auditor's reads: by actor, subject or action in seq order, or by time
+    Index(None, "actor", "seq"),
+    Index(None, "subject", "seq"),
+    Index(None, "action", "seq"),
+    Index(None, "at"),
 )
 
 users = Table(
@@ -303,6 +312,8 @@ users = Table(
     Column("ori", Text),
     Column("failed_logons", Integer, nullable=False),
     Column("locked", Boolean, nullable=False),
+    Column("disabled", Boolean, nullable=False),
+    Column("locked_until", UTCDateTime),  # NULL while locked: until an administrator unlocks
     Column("version", Integer, nullable=False),  # optimistic lock (orm._map_entity)
 )
 

@@ -8,7 +8,9 @@ readable after it (the session does not expire them on commit).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -16,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from liaison.adapters.store.audit import SqlAuditRepository
 from liaison.adapters.store.errors import StoreError, translated
 from liaison.adapters.store.operations import (
     SqlAgreementRepository,
@@ -30,7 +33,6 @@ from liaison.adapters.store.queue import SqlJobQueue
 from liaison.adapters.store.reports import SqlReportQueries
 from liaison.adapters.store.repositories import (
     SqlAccountRepository,
-    SqlAuditRepository,
     SqlBookingRepository,
     SqlDetainerRepository,
     SqlIdentityRepository,
@@ -42,6 +44,9 @@ from liaison.adapters.store.screening import (
     SqlCaseRepository,
     SqlWatchlistRepository,
 )
+from liaison.audit.checkpoints import Checkpointer
+from liaison.audit.ports import AuditKeys
+from liaison.private_files import create_private
 
 if TYPE_CHECKING:
     from liaison.accounts.ports import AccountsUnitOfWork
@@ -80,7 +85,21 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     engine = create_engine(parsed, connect_args=connect_args, **kwargs)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_begin_immediate)
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        # The file holds password hashes and personal data: made 0600 before SQLite would make
+        # it 0644, and its -wal and -shm files take the same mode from it.
+        event.listen(engine, "do_connect", _private_file(Path(database)))
     return engine
+
+
+def _private_file(path: Path) -> Callable[..., None]:
+    """A ``do_connect`` listener that makes the database file 0600 before SQLite opens it."""
+
+    def create(*_: Any) -> None:
+        create_private(path)
+
+    return create
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -129,9 +148,19 @@ class SqlUnitOfWork:
     """All repositories over one session per ``with`` block; not for nesting or sharing
     between threads (make one per request or per job)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        audit_keys: AuditKeys | None = None,
+        checkpointer: Checkpointer | None = None,
+    ) -> None:
+        """``audit_keys`` MAC new audit entries (without them entries go unMACed, and
+        ``audit verify`` says so); ``checkpointer`` anchors the trail's head after commits."""
         start_mappers()
         self._engine = engine
+        self._audit_keys = audit_keys
+        self._checkpointer = checkpointer
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._current: _Open | None = None
 
@@ -146,7 +175,7 @@ class SqlUnitOfWork:
             bookings=SqlBookingRepository(session),
             detainers=SqlDetainerRepository(session),
             jurisdictions=SqlJurisdictionRepository(session),
-            audit=SqlAuditRepository(session),
+            audit=SqlAuditRepository(session, self._audit_keys, self._checkpointer),
             accounts=SqlAccountRepository(session),
             jobs=SqlJobQueue(self._engine, session),
             reports=SqlReportQueries(session),

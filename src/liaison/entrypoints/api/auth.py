@@ -2,6 +2,11 @@
 
 Each route states the roles it admits with ``allow(...)``; agency scoping (a jail sees only
 its own bookings) is checked by the route against ``Principal.ori``.
+
+A token is trusted only as far as its account: on every request the account must still exist
+and be neither disabled nor locked (read from the store at most every few seconds, see
+``accounts.active``), and the caller acts with the roles the token names that the account
+still holds. A token naming an unknown account or role gets 401, as a forged one does.
 """
 
 from __future__ import annotations
@@ -73,9 +78,19 @@ def principal(
         raise _unauthorized("the access token has expired: log on again") from exc
     except jwt.InvalidTokenError as exc:
         raise _unauthorized(f"the access token is not valid: {exc}") from exc
-    return Principal(
-        str(claims["sub"]), frozenset(Role(r) for r in claims.get("roles", [])), claims.get("ori")
+    username, claimed = claims["sub"], claims.get("roles", [])
+    if not isinstance(username, str) or not isinstance(claimed, list):
+        raise _unauthorized("the access token is not valid: malformed claims")
+    try:
+        roles = frozenset(Role(r) for r in claimed)
+    except ValueError as exc:
+        raise _unauthorized("the access token is not valid: it names an unknown role") from exc
+    user = container.active_accounts.user(
+        uow=container.uow(), username=username, at=container.clock()
     )
+    if user is None:  # unknown, disabled or locked: which, the caller need not learn
+        raise _unauthorized("the access token's account cannot act now: log on again")
+    return Principal(user.username, roles & frozenset(user.roles), user.ori)
 
 
 def allow(*roles: Role) -> Callable[..., Principal]:

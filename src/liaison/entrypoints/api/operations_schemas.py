@@ -1,9 +1,12 @@
 """Request and response bodies of the operations routes (pydantic), converted to and from the
 domain at the edge. The command line prints the same bodies for ``--json``.
 
-Instants in a body must carry an offset (``AwareDatetime``); counts of people and beds are
-``StrictInt`` (``true`` is no headcount). Every other rule (a window's order, a positive
-headcount, a known place) is the domain's, so the API and the command line refuse alike.
+Instants in a body must carry an offset and days and instants lie in 1900-2100
+(``bounds.Moment``, ``bounds.Day``); counts of people and beds are ``StrictInt`` (``true`` is
+no headcount) in a stated range, and every string and list has a length. Every other rule (a
+window's order, a positive headcount, a known place) is the domain's, so the API and the
+command line refuse alike. Answers (``...Out``) are not bounded like requests: a record made
+from the command line reads back whatever it holds.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StrictInt
+from pydantic import Field, StrictInt
 
-from liaison.entrypoints.api.schemas import Strict
+from liaison.entrypoints.api.bounds import Day, FipsCode, FreeText, Moment, Name, RecordId
+from liaison.entrypoints.api.schemas import RequestBody, Strict
 from liaison.jurisdictions.agreements import SnapshotChange, snapshot_label
 from liaison.jurisdictions.model import Agreement287g, AgreementModel
 from liaison.operations.declarations import answer_status
@@ -70,44 +74,50 @@ __all__ = [
     "TransfersOut",
 ]
 
-RecordId = Annotated[str, Field(min_length=1, max_length=100)]
+MAX_PEOPLE = 1_000_000  # people in one place, beds in one facility, officers trained
+MAX_PLACES = 200  # states, counties or cities one record names
+PlaceName = Annotated[Name, Field(min_length=1, max_length=40, description="FIPS, USPS or name")]
 
 # -- declarations ----------------------------------------------------------------------------
 
 
-class DeclarationIn(Strict):
+class DeclarationIn(RequestBody):
     """A declaration to record: effective when issued unless ``effective_at`` says later."""
 
     declaration_id: RecordId
     kind: DeclarationKind
-    authority: str = Field(min_length=1, max_length=500, description="the authority cited")
-    states: list[str] = Field(min_length=1, description="FIPS codes, USPS codes or names")
-    issued_at: AwareDatetime | None = Field(default=None, description="default: now")
-    effective_at: AwareDatetime | None = Field(default=None, description="default: issued_at")
-    title: str = Field(default="", max_length=500)
+    authority: FreeText = Field(min_length=1, max_length=500, description="the authority cited")
+    states: list[PlaceName] = Field(
+        min_length=1, max_length=60, description="FIPS codes, USPS codes or names"
+    )
+    issued_at: Moment | None = Field(default=None, description="default: now")
+    effective_at: Moment | None = Field(default=None, description="default: issued_at")
+    title: FreeText = Field(default="", max_length=500)
 
 
-class ExtensionIn(Strict):
+class ExtensionIn(RequestBody):
     """An extension by ``days`` (24 hours each, added to the current expiry) or to
     ``new_expiry``: one of the two."""
 
-    extended_by: str = Field(min_length=1, max_length=200)
-    authority: str = Field(min_length=1, max_length=500)
-    days: StrictInt | None = None
-    new_expiry: AwareDatetime | None = None
-    extended_at: AwareDatetime | None = Field(default=None, description="default: now")
+    extended_by: Name = Field(min_length=1, max_length=200)
+    authority: FreeText = Field(min_length=1, max_length=500)
+    days: StrictInt | None = Field(default=None, ge=-3650, le=3650)
+    new_expiry: Moment | None = None
+    extended_at: Moment | None = Field(default=None, description="default: now")
 
 
-class AssistanceRequestIn(Strict):
-    request: str = Field(min_length=1, max_length=500, description="what is asked for")
-    states: list[str] | None = Field(default=None, description="default: every state in scope")
-    requested_at: AwareDatetime | None = Field(default=None, description="default: now")
+class AssistanceRequestIn(RequestBody):
+    request: FreeText = Field(min_length=1, max_length=500, description="what is asked for")
+    states: list[PlaceName] | None = Field(
+        default=None, max_length=60, description="default: every state in scope"
+    )
+    requested_at: Moment | None = Field(default=None, description="default: now")
 
 
-class AnswerIn(Strict):
-    state: str = Field(min_length=1, max_length=40)
+class AnswerIn(RequestBody):
+    state: PlaceName
     answer: AssistanceAnswer
-    answered_on: date = Field(description="the date the state gave its answer")
+    answered_on: Day = Field(description="the date the state gave its answer")
 
 
 class ExtensionOut(Strict):
@@ -175,19 +185,19 @@ class DeclarationInForceOut(Strict):
 # -- 287(g) agreements -----------------------------------------------------------------------
 
 
-class AgreementIn(Strict):
+class AgreementIn(RequestBody):
     """A 287(g) agreement as the program records it."""
 
     agreement_id: RecordId
-    agency_name: str = Field(min_length=1, max_length=200)
-    state: str = Field(min_length=1, max_length=40)
+    agency_name: Name = Field(min_length=1, max_length=200)
+    state: PlaceName
     model: AgreementModel
-    signed_on: date | None = None
-    expires_on: date | None = Field(default=None, description="the last day in effect")
-    terminated_on: date | None = None
-    trained_officers: StrictInt | None = None
-    delegated_functions: list[DelegatedFunction] = Field(default_factory=list)
-    ori: str = Field(default="", max_length=9)
+    signed_on: Day | None = None
+    expires_on: Day | None = Field(default=None, description="the last day in effect")
+    terminated_on: Day | None = None
+    trained_officers: StrictInt | None = Field(default=None, ge=0, le=MAX_PEOPLE)
+    delegated_functions: list[DelegatedFunction] = Field(default_factory=list, max_length=20)
+    ori: str = Field(default="", pattern=r"^(?:[A-Z]{2}[A-Z0-9]{7})?$")
 
     def to_domain(self) -> Agreement:
         return Agreement(
@@ -204,7 +214,17 @@ class AgreementIn(Strict):
         )
 
 
-class AgreementOut(AgreementIn):
+class AgreementOut(Strict):
+    agreement_id: str
+    agency_name: str
+    state: str
+    model: AgreementModel
+    signed_on: date | None
+    expires_on: date | None = Field(description="the last day in effect")
+    terminated_on: date | None
+    trained_officers: int | None
+    delegated_functions: list[DelegatedFunction]
+    ori: str
     status: AgreementStatus | None = Field(default=None, description="on the day asked")
 
     @classmethod
@@ -224,8 +244,8 @@ class AgreementOut(AgreementIn):
         )
 
 
-class TerminationIn(Strict):
-    terminated_on: date = Field(description="the first day no longer in effect")
+class TerminationIn(RequestBody):
+    terminated_on: Day = Field(description="the first day no longer in effect")
 
 
 class AgreementCountOut(Strict):
@@ -277,16 +297,20 @@ class SnapshotChangeOut(Strict):
 # -- deployments -----------------------------------------------------------------------------
 
 
-class DeploymentIn(Strict):
+class DeploymentIn(RequestBody):
     deployment_id: RecordId
-    agency: str = Field(min_length=1, max_length=200, description="the source agency")
-    unit: str = Field(min_length=1, max_length=200)
-    destinations: dict[str, StrictInt] = Field(
-        min_length=1, description="county or city FIPS -> headcount sent there"
+    agency: Name = Field(min_length=1, max_length=200, description="the source agency")
+    unit: Name = Field(min_length=1, max_length=200)
+    destinations: dict[FipsCode, Annotated[StrictInt, Field(ge=-MAX_PEOPLE, le=MAX_PEOPLE)]] = (
+        Field(
+            min_length=1,
+            max_length=MAX_PLACES,
+            description="county or city FIPS -> headcount sent there",
+        )
     )
-    start: date
-    end: date = Field(description="the last day deployed")
-    mission: str = Field(default="", max_length=500)
+    start: Day
+    end: Day = Field(description="the last day deployed")
+    mission: FreeText = Field(default="", max_length=500)
 
 
 class DeploymentOut(Strict):
@@ -338,19 +362,33 @@ class HeadcountOut(Strict):
 # -- targets ---------------------------------------------------------------------------------
 
 
-class TargetIn(Strict):
+class TargetIn(RequestBody):
     target_id: RecordId
     metric: Metric
-    jurisdictions: list[str] = Field(min_length=1, description="state, county or city FIPS")
+    jurisdictions: list[FipsCode] = Field(
+        min_length=1, max_length=MAX_PLACES, description="state, county or city FIPS"
+    )
+    start: Day
+    end: Day
+    baseline_start: Day
+    baseline_end: Day
+    goal_percent: float = Field(
+        ge=-100_000, le=100_000, description="+35.0 for 35 % more than the baseline, per day"
+    )
+    title: FreeText = Field(default="", max_length=500)
+
+
+class TargetOut(Strict):
+    target_id: str
+    metric: Metric
+    jurisdictions: list[str]
     start: date
     end: date
     baseline_start: date
     baseline_end: date
-    goal_percent: float = Field(description="+35.0 for 35 % more than the baseline, per day")
-    title: str = Field(default="", max_length=500)
+    goal_percent: float
+    title: str
 
-
-class TargetOut(TargetIn):
     @classmethod
     def of(cls, t: Target) -> TargetOut:
         return cls(
@@ -399,27 +437,38 @@ class TargetProgressOut(Strict):
 # -- detention capacity ----------------------------------------------------------------------
 
 
-class FacilityIn(Strict):
+class FacilityIn(RequestBody):
     facility_id: RecordId
-    name: str = Field(min_length=1, max_length=200)
-    jurisdiction_fips: str = Field(description="the county or city where it stands")
-    beds: StrictInt
+    name: Name = Field(min_length=1, max_length=200)
+    jurisdiction_fips: FipsCode = Field(description="the county or city where it stands")
+    beds: StrictInt = Field(ge=-MAX_PEOPLE, le=MAX_PEOPLE)
 
 
-class FacilityOut(FacilityIn):
+class FacilityOut(Strict):
+    facility_id: str
+    name: str
+    jurisdiction_fips: str
+    beds: int
+
     @classmethod
     def of(cls, f: Facility) -> FacilityOut:
         return cls(**vars(f))
 
 
-class CustodyEventIn(Strict):
+class CustodyEventIn(RequestBody):
+    kind: CustodyEventKind
+    on: Day
+    people: StrictInt = Field(
+        default=1, ge=-MAX_PEOPLE, le=MAX_PEOPLE, description="for a census, the head count"
+    )
+    reference: FreeText = Field(default="", max_length=200, description='e.g. "detainer:D-123"')
+
+
+class CustodyEventOut(Strict):
     kind: CustodyEventKind
     on: date
-    people: StrictInt = Field(default=1, description="for a census, the head count")
-    reference: str = Field(default="", max_length=200, description='e.g. "detainer:D-123"')
-
-
-class CustodyEventOut(CustodyEventIn):
+    people: int
+    reference: str
     facility_id: str
 
     @classmethod
@@ -455,8 +504,8 @@ class CapacityOut(Strict):
         return cls(**(vars(p) | {"facilities": list(p.facilities)}))
 
 
-class TransfersIn(Strict):
-    since: AwareDatetime | None = Field(default=None, description="only transfers from then on")
+class TransfersIn(RequestBody):
+    since: Moment | None = Field(default=None, description="only transfers from then on")
 
 
 class TransfersOut(Strict):

@@ -1,18 +1,35 @@
 """Request and response bodies of the HTTP API (pydantic), converted to and from the domain
-at the edge; domain objects never double as schemas."""
+at the edge; domain objects never double as schemas.
+
+A request body (``RequestBody``) refuses unknown fields, NaN and infinities, and a NUL or a
+lone surrogate in any string or key; each field is bounded with the kinds of
+``bounds`` (every string has a length, every list a count, every number a range).
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from liaison.bookings.model import Biographics, Booking, Charge, ReviewAction
 from liaison.bookings.services import BookingSubmission
 from liaison.detainers.model import Detainer, DetainerState, ProbableCause
+from liaison.entrypoints.api.bounds import (
+    Day,
+    FipsCode,
+    FreeText,
+    Identifier,
+    IntId,
+    Moment,
+    Name,
+    OriCode,
+    refuse_unstorable,
+)
 from liaison.identity.model import (
     CitizenshipFinding,
     CitizenshipReferral,
@@ -21,14 +38,33 @@ from liaison.identity.model import (
 )
 from liaison.jurisdictions.model import JailAnswer, PolicyKind
 
+# an ISO/IEC 19794-2 record holds at most 255 minutiae (6 bytes each) and extended data: 64 KiB
+# is generous, and 10 of them stay well within the booking's 8 MiB body
+MAX_TEMPLATE_BASE64 = 64 * 1024 * 4 // 3 + 4
+
 
 class Strict(BaseModel):
+    """Every body, in or out: no field that is not declared."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class TokenRequest(Strict):
-    username: str
-    password: str
+class RequestBody(Strict):
+    """A body a caller sends: also no NaN or infinity, and no NUL or lone surrogate in any
+    string or key (neither is text a store can keep)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        refuse_unstorable(data)
+        return data
+
+
+class TokenRequest(RequestBody):
+    username: Identifier = Field(max_length=100)
+    password: str = Field(max_length=1024)
 
 
 class TokenResponse(Strict):
@@ -37,32 +73,48 @@ class TokenResponse(Strict):
     expires_in: int
 
 
-class BiographicsIn(Strict):
-    family_name: str = Field(min_length=1, max_length=100)
-    given_name: str = Field(max_length=100)
-    birth_date: date | None = None
+class BiographicsIn(RequestBody):
+    family_name: Name = Field(min_length=1, max_length=100)
+    given_name: Name = Field(max_length=100)
+    birth_date: Day | None = Field(None, description="1900-01-01 or later, not after the arrest")
     sex: str = Field(pattern="^[MFX]$")
     birth_place: str = Field(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
     claimed_citizenship: str = Field(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
 
 
-class ChargeIn(Strict):
+class ChargeIn(RequestBody):
     ncic_code: str = Field(pattern="^[0-9]{4}$")
-    literal: str = ""
+    literal: FreeText = Field("", max_length=200)
     felony: bool = False
 
 
-class BookingIn(Strict):
-    """A booking as a jail submits it; fingerprints are base64 ISO/IEC 19794-2 records."""
+FingerPosition = Annotated[int, Field(ge=1, le=10)]
+TemplateText = Annotated[str, Field(max_length=MAX_TEMPLATE_BASE64)]
 
-    tcn: str = Field(min_length=1, max_length=40)
-    ori: str = Field(pattern="^[A-Z]{2}[A-Z0-9]{7}$")
-    booking_number: str = Field(min_length=1, max_length=40)
-    arrested_at: AwareDatetime
-    scheduled_release: AwareDatetime | None = None
+
+class BookingIn(RequestBody):
+    """A booking as a jail submits it; fingerprints are base64 ISO/IEC 19794-2 records.
+
+    The arrest is at most a day ahead of the server's clock (the service checks), and the
+    birth date is not after the arrest."""
+
+    tcn: Identifier = Field(min_length=1, max_length=40)
+    ori: OriCode
+    booking_number: Identifier = Field(min_length=1, max_length=40)
+    arrested_at: Moment
+    scheduled_release: Moment | None = None
     biographics: BiographicsIn
-    charges: list[ChargeIn] = Field(min_length=1)
-    fingerprints: dict[int, str] = Field(description="finger position 1-10 -> base64 record")
+    charges: list[ChargeIn] = Field(min_length=1, max_length=50)
+    fingerprints: dict[FingerPosition, TemplateText] = Field(
+        max_length=10, description="finger position 1-10 -> base64 record"
+    )
+
+    @model_validator(mode="after")
+    def _born_before_arrest(self) -> BookingIn:
+        born = self.biographics.birth_date
+        if born is not None and born > self.arrested_at.date():
+            raise ValueError(f"birth_date {born} is after the arrest")
+        return self
 
     @field_validator("fingerprints")
     @classmethod
@@ -164,20 +216,18 @@ class ReviewItem(Strict):
         )
 
 
-class ReviewIn(Strict):
+class ReviewIn(RequestBody):
     action: ReviewAction
-    verified_identity_id: int | None = Field(
+    verified_identity_id: IntId | None = Field(
         None,
-        ge=0,
-        le=2**63 - 1,
         description="the candidate confirmed; naming another than the one verified changes the "
         "verification (cancelling what was lodged on the old one), except when lodging",
     )
-    reason: str = Field(min_length=1, max_length=500)
+    reason: FreeText = Field(min_length=1, max_length=500)
     basis: ProbableCause | None = None
-    warrant_ref: str = Field("", max_length=100)
+    warrant_ref: Identifier = Field("", max_length=100)
     judicial_warrant: bool = False
-    statement: str = Field(
+    statement: FreeText = Field(
         "",
         max_length=4000,
         description="the statement or other evidence a statements_or_evidence basis rests on",
@@ -221,30 +271,30 @@ class ReviewOut(Strict):
     referral_id: str | None = Field(None, description="the citizenship referral opened, if any")
 
 
-class AnswerIn(Strict):
+class AnswerIn(RequestBody):
     answer: JailAnswer
 
 
-class ReleaseIn(Strict):
-    released_at: AwareDatetime
-    reason: str = Field(
+class ReleaseIn(RequestBody):
+    released_at: Moment
+    reason: FreeText = Field(
         "", max_length=500, description="required to correct a release time already recorded"
     )
 
 
-class ReasonIn(Strict):
-    reason: str = Field(min_length=1, max_length=500)
+class ReasonIn(RequestBody):
+    reason: FreeText = Field(min_length=1, max_length=500)
 
 
-class RulingIn(Strict):
+class RulingIn(RequestBody):
     finding: CitizenshipFinding
-    indicators: list[str] = Field([], max_length=20)
-    evidence: str = Field(min_length=1, max_length=2000, description="the evidence cited")
+    indicators: list[Annotated[Identifier, Field(max_length=100)]] = Field([], max_length=20)
+    evidence: FreeText = Field(min_length=1, max_length=2000, description="the evidence cited")
 
 
-class ConcurrenceIn(Strict):
+class ConcurrenceIn(RequestBody):
     agrees: bool
-    note: str = Field(min_length=1, max_length=2000)
+    note: FreeText = Field(min_length=1, max_length=2000)
 
 
 class RulingOut(Strict):
@@ -309,34 +359,36 @@ class ReferralOut(Strict):
         )
 
 
-class UserIn(Strict):
-    username: str
-    password: str
-    roles: list[str] = Field(min_length=1)
-    ori: str | None = None
+class UserIn(RequestBody):
+    username: Identifier = Field(max_length=100)
+    password: str = Field(max_length=1024)
+    roles: list[Annotated[str, Field(max_length=40, pattern="^[a-z_]+$")]] = Field(
+        min_length=1, max_length=10
+    )
+    ori: OriCode | None = None
 
 
-class ApiKeyIn(Strict):
-    ori: str
-    label: str = ""
+class ApiKeyIn(RequestBody):
+    ori: OriCode
+    label: FreeText = Field("", max_length=200)
 
 
 class ApiKeyOut(Strict):
     key: str = Field(description="shown once; only a hash is kept")
 
 
-class AgencyIn(Strict):
-    ori: str
-    name: str
-    jurisdiction_fips: str
+class AgencyIn(RequestBody):
+    ori: OriCode
+    name: Name = Field(min_length=1, max_length=200)
+    jurisdiction_fips: FipsCode
 
 
-class PolicyIn(Strict):
-    jurisdiction_fips: str
+class PolicyIn(RequestBody):
+    jurisdiction_fips: FipsCode
     kind: PolicyKind
-    enacted_on: date
-    offense_classes: list[str] = []
-    citation: str = ""
+    enacted_on: Day
+    offense_classes: list[Annotated[Identifier, Field(max_length=40)]] = Field([], max_length=50)
+    citation: FreeText = Field("", max_length=500)
 
 
 class DeclinedRow(Strict):
@@ -345,7 +397,31 @@ class DeclinedRow(Strict):
     declined: int
 
 
+class AuditBreakOut(Strict):
+    seq: int = Field(description="where: the entry (or, for a deleted tail, the first missing)")
+    problem: str
+
+
 class AuditVerifyOut(Strict):
     entries: int
     intact: bool
-    breaks: list[dict[str, object]]
+    breaks: list[AuditBreakOut]
+    unmaced: int = Field(description="entries written before MACs began (hash chain only)")
+    checkpoints: int = Field(description="checkpoints outside the database whose signature holds")
+    anchored_seq: int = Field(description="the highest seq a checkpoint anchors (0: none)")
+    anchored_at: datetime | None = Field(description="when that checkpoint was written")
+    unanchored: int = Field(description="entries since it: a deleted tail among them goes unseen")
+
+
+class AuditEntryOut(Strict):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    purpose: str
+    detail: str = Field(description="canonical JSON, the exact text the hash covers")
+    prev_hash: str
+    entry_hash: str
+    key_id: str | None = Field(description="the MAC key's id (null before MACs began)")
+    mac: str | None

@@ -124,8 +124,9 @@ def score_matrix_command(
 ) -> None:
     """All-against-all MCC similarity of every finger under DIRECTORY, as a square CSV.
 
-    With --source images, minutiae are extracted from every image first, on all cores, and
-    kept under the data directory (extracted/), so a second run only matches.
+    With --source images, minutiae are extracted from every image first, on all cores, each
+    kept under the data directory (extracted/) the moment it is done: a run stopped part way
+    resumes where it stopped, and a second run only matches.
     """
     images = _image_options(source, extractor, ppi, data_dir)
     started = time.perf_counter()
@@ -205,12 +206,19 @@ def enroll_command(
     ],
     data_dir: DataDir = None,
 ) -> None:
-    """Enroll every template under DIRECTORY into the gallery, one new subject per file."""
+    """Enroll every template under DIRECTORY into the gallery, one new subject per file.
+
+    Files are coded and appended a chunk at a time, with a progress bar; a run stopped part
+    way keeps its chunks, and running it again on the same DIRECTORY finishes it.
+    """
     cfg = bootstrap.settings(data_dir)
-    with _reported():
+    with _reported(), Bars(delay_s=BAR_DELAY_S, transient=True) as bar:
         gallery = bootstrap.open_gallery(cfg, create=True)
         count = services.enroll_directory(
-            gallery=gallery, root=directory, labels_file=cfg.data_dir / LABELS_FILE
+            gallery=gallery,
+            root=directory,
+            labels_file=cfg.data_dir / LABELS_FILE,
+            progress=lambda done, total: bar("enrolling", done, total),
         )
         subjects = int(np.unique(gallery.subjects()).size)
     typer.echo(

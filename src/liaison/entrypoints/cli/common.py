@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import (
     BarColumn,
     Progress,
@@ -20,12 +21,28 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
+from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from liaison import bootstrap
 from liaison.errors import LiaisonError
+from liaison.settings import Settings
 
-__all__ = ["Bars", "DataDir", "err", "fail", "one_line", "out", "reported", "shown_url", "wire"]
+__all__ = [
+    "Bars",
+    "DataDir",
+    "Json",
+    "err",
+    "fail",
+    "one_line",
+    "out",
+    "reported",
+    "show",
+    "shown_url",
+    "wire",
+]
 
 # soft_wrap: a long line stays one line (scripts and tests read errors line by line)
 out = Console(soft_wrap=True)
@@ -35,10 +52,66 @@ DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", help="the data directory (default: $LIAISON_DATA_DIR or ./data)"),
 ]
+Json = Annotated[bool, typer.Option("--json", help="print the rows as JSON instead of a table")]
 
 
-def wire(data_dir: Path | None, *, with_engine: bool = False) -> bootstrap.Container:
-    return bootstrap.container(bootstrap.settings(data_dir), with_engine=with_engine)
+def wire(
+    data_dir: Path | None, *, with_engine: bool = False, create: bool = True
+) -> bootstrap.Container:
+    """The wiring of the data directory's store (its schema brought up to date).
+
+    With ``create`` (commands that write), a missing data directory and store are made. A read
+    passes ``create=False``: it refuses with one red line and exit 2 where the data directory
+    or its store does not exist, rather than make an empty store and read nothing from it.
+    """
+    cfg = bootstrap.settings(data_dir)
+    if not create:
+        _existing_store(cfg)
+    return bootstrap.container(cfg, with_engine=with_engine)
+
+
+def _existing_store(cfg: Settings) -> None:
+    """Refuse (exit 2) unless ``cfg``'s data directory and store both exist."""
+    hint = "give --data-dir or LIAISON_DATA_DIR of an existing one; a read never creates one"
+    if not cfg.data_dir.is_dir():
+        raise fail(f"no data directory at {cfg.data_dir}: nothing to read ({hint})")
+    url = make_url(cfg.store_url)
+    if url.get_backend_name() == "sqlite":
+        if not Path(url.database or "").is_file():
+            raise fail(f"no store at {shown_url(cfg.store_url)}: nothing to read ({hint})")
+        return
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            schema = inspect(conn).has_table("alembic_version")
+    except SQLAlchemyError as exc:
+        raise fail(f"cannot reach the store at {shown_url(cfg.store_url)}: {exc}") from exc
+    finally:
+        engine.dispose()
+    if not schema:
+        raise fail(
+            f"no Liaison schema at {shown_url(cfg.store_url)}: nothing to read "
+            "(`liaison db upgrade` creates it)"
+        )
+
+
+def show(table: Table) -> None:
+    """Print ``table`` with every one-word cell whole, never cut short ("3a4ed1c6…"), so an id
+    in a table can always be pasted into the next command: columns of one-word cells (ids,
+    ORIs, counts) do not wrap, and the table is printed at least as wide as they need (a
+    terminal too narrow for that wraps the lines instead). Cells of several words wrap."""
+    for column in table.columns:
+        cells = [str(cell) for cell in column.cells]
+        if column.no_wrap or (cells and not any(len(cell.split()) > 1 for cell in cells)):
+            column.no_wrap = True  # and wide enough for its longest cell: never "…"
+            column.min_width = max([len(str(column.header)), *(len(cell) for cell in cells)])
+    width = out.width
+    needed = Measurement.get(out, out.options.update_width(1_000_000), table).minimum
+    out.width = max(width, needed)  # print's own ``width`` may only narrow the console
+    try:
+        out.print(table)
+    finally:
+        out.width = width
 
 
 def shown_url(url: str) -> str:

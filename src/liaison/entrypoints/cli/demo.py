@@ -19,9 +19,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+import liaison
 from liaison import bootstrap
 from liaison.entrypoints.cli.common import Bars, fail, out, reported
 from liaison.entrypoints.worker import Worker
+from liaison.private_files import private_dir
 from liaison.settings import Settings
 from liaison.synth.demo import DEFAULT_START, MARKER, DemoOptions, DemoRun, build_world, run_month
 from liaison.synth.figures import MONTH_ROWS
@@ -30,17 +32,49 @@ from liaison.synth.report import write_report
 
 __all__ = ["demo"]
 
+# folders of a source checkout that hold code, tests or history, never data
+_SOURCE_FOLDERS = (".ci", ".git", ".venv", "bench", "scripts", "src", "tests")
+
 # what a finished demo leaves; kept for a re-run of the same world: the gallery and its index
 _DB_FILES = ("liaison.db", "liaison.db-wal", "liaison.db-shm")
 _OUTPUTS = ("report.html", "demo-credentials.json", "thresholds.json")
 
 
+def source_checkout() -> Path | None:
+    """The checkout this package runs from (the folder holding ``pyproject.toml`` beside
+    ``src/liaison``), or None when it is installed from a wheel."""
+    package = Path(liaison.__file__).resolve().parent
+    root = package.parent.parent
+    if package.parent.name == "src" and (root / "pyproject.toml").is_file():
+        return root
+    return None
+
+
+def _refuse_source_tree(data_dir: Path) -> None:
+    """Refuse (exit 2) a data directory that is the source checkout or inside its code, tests
+    or history: the demo writes a database, keys and credentials there. The checkout's own
+    ``data/`` (ignored by git, what ``make demo`` uses) and other folders beside it are fine."""
+    root = source_checkout()
+    if root is None:
+        return
+    target = data_dir.resolve()
+    inside = [root / name for name in _SOURCE_FOLDERS]
+    if target == root or any(target.is_relative_to(folder) for folder in inside):
+        raise fail(
+            f"--data-dir {data_dir} is inside the source tree at {root}: the demo writes a "
+            f"database, keys and credentials there; give a folder of its own, such as "
+            f"{root / 'data'} (what `make demo` uses) or one outside the checkout"
+        )
+
+
 def _prepare(data_dir: Path, options: DemoOptions) -> None:
     """Make ``data_dir`` ready: a new directory, or one an earlier demo made (its store is
-    replaced; its gallery kept when it holds the same world). Anything else is refused."""
+    replaced; its gallery kept when it holds people of the same world: same seed, no more of
+    them, whether that run finished or was stopped while enrolling, which then goes on where
+    it stopped). Anything else is refused."""
     marker = data_dir / MARKER
     if not data_dir.exists():
-        data_dir.mkdir(parents=True)
+        private_dir(data_dir)
         return
     earlier: dict[str, object] = {}
     if marker.exists():
@@ -53,10 +87,11 @@ def _prepare(data_dir: Path, options: DemoOptions) -> None:
             f"{data_dir} holds data that no demo made: give another --data-dir "
             "(the demo replaces the store of the directory it writes to)"
         )
+    # person i's fingers depend on the seed and i alone: a gallery of the first k people
+    # (a smaller world, or an enrollment stopped part way) is the start of this one's
+    had = earlier.get("identities")
     same_world = (
-        earlier.get("complete") is True
-        and earlier.get("identities") == options.identities
-        and earlier.get("seed") == options.seed
+        earlier.get("seed") == options.seed and isinstance(had, int) and had <= options.identities
     )
     for name in (*_DB_FILES, *_OUTPUTS, MARKER):
         (data_dir / name).unlink(missing_ok=True)
@@ -119,6 +154,7 @@ def demo(
     Prints tables (or, with --json, one JSON summary) and writes DIR/report.html and
     DIR/demo.json; `liaison serve --data-dir DIR` opens the result.
     """
+    _refuse_source_tree(data_dir)
     started = time.perf_counter()
     options = DemoOptions(
         identities=identities,

@@ -7,6 +7,7 @@ use them: every other ``liaison`` command would pay their half-second import oth
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from liaison.entrypoints.cli.common import Bars, DataDir, out, reported, wire
+from liaison.entrypoints.cli.common import Bars, DataDir, Json, out, reported, show, wire
 from liaison.screening import services as screening
 from liaison.screening.comparators import CASE_THRESHOLD
 from liaison.screening.model import Document, ScreeningCase, Subject, SubjectKind
@@ -62,14 +63,14 @@ def check(
     document: Annotated[str, typer.Option()] = "",
     data_dir: DataDir = None,
     threshold: Annotated[float, typer.Option()] = CASE_THRESHOLD,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Json = False,
     actor: Annotated[str, typer.Option()] = "cli",
 ) -> None:
     """Score one person against the current list and explain each candidate (opens no case)."""
     from liaison.adapters.linkage.encounter import DuckDBScreening
 
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         subject = Subject(
             kind=SubjectKind.BOOKING,
             subject_id="check",
@@ -103,7 +104,7 @@ def check(
             "yes" if s.weight >= threshold else "",
             "; ".join(f"{f.comparator}: {f.level} ({f.weight:+.1f})" for f in s.features),
         )
-    out.print(table)
+    show(table)
     out.print(
         f"list version {found.list_version}; {len(scores)} candidate(s); threshold {threshold}"
     )
@@ -150,7 +151,7 @@ def rescreen(
 
 def _case_row(case: ScreeningCase, now: datetime) -> list[str]:
     return [
-        case.case_id[:12],
+        case.case_id,
         case.source.value,
         f"{case.subject_kind.value}:{case.subject_id}",
         case.entry_id,
@@ -169,10 +170,11 @@ def cases(
     campaign: Annotated[str | None, typer.Option()] = None,
     limit: Annotated[int, typer.Option()] = 50,
     actor: Annotated[str, typer.Option()] = "cli",
+    as_json: Json = False,
 ) -> None:
     """Screening cases, nearest deadline first."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         found = screening.list_cases(
             uow=c.uow(),
             actor=actor,
@@ -182,11 +184,21 @@ def cases(
             campaign_id=campaign,
             limit=limit,
         )
-    table = Table("case", "source", "subject", "entry", "weight", "state", "analyst", "due")
     now = c.clock()
+    if as_json:
+        _print_cases(found, now)
+        return
+    table = Table("case", "source", "subject", "entry", "weight", "state", "analyst", "due")
     for case in found:
         table.add_row(*_case_row(case, now))
-    out.print(table)
+    show(table)
+
+
+def _print_cases(found: Sequence[ScreeningCase], now: datetime) -> None:
+    """Cases as GET /screening/cases answers them."""
+    from liaison.entrypoints.api.routes.screening import CaseOut
+
+    out.print_json(json.dumps([CaseOut.of(case, now).model_dump(mode="json") for case in found]))
 
 
 @app.command("case")
@@ -194,11 +206,17 @@ def case(
     case_id: str,
     data_dir: DataDir = None,
     actor: Annotated[str, typer.Option()] = "cli",
+    as_json: Json = False,
 ) -> None:
     """One case: why it was opened (the features) and its steps."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         found = screening.get_case(uow=c.uow(), case_id=case_id, actor=actor, at=c.clock())
+    if as_json:
+        from liaison.entrypoints.api.routes.screening import CaseOut
+
+        out.print_json(json.dumps(CaseOut.of(found, c.clock()).model_dump(mode="json")))
+        return
     out.print(
         f"case {found.case_id} ({found.source.value}): {found.subject_kind.value} "
         f"{found.subject_id} vs entry {found.entry_id}, list version {found.list_version}, "

@@ -13,15 +13,25 @@ from rich.markup import escape
 from rich.table import Table
 
 from liaison import bootstrap
-from liaison.accounts import services as accounts
 from liaison.adapters.store import migrate
-from liaison.audit import services as audit
 from liaison.bookings import services as bookings
 from liaison.bookings.model import Booking, BookingState
 from liaison.detainers import services as detainers
 from liaison.detainers.model import DetainerState
-from liaison.entrypoints.cli.common import DataDir, err, fail, out, reported, shown_url, wire
-from liaison.jurisdictions import services as jurisdictions
+from liaison.entrypoints.cli.audit import audit_app
+from liaison.entrypoints.cli.common import (
+    DataDir,
+    Json,
+    err,
+    fail,
+    out,
+    reported,
+    show,
+    shown_url,
+    wire,
+)
+from liaison.entrypoints.cli.users import users_app
+from liaison.private_files import private_dir
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -29,8 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["audit_app", "bookings_app", "db_app", "detainers_app", "serve", "users_app", "worker"]
 
 db_app = typer.Typer(help="The database: schema migrations.", no_args_is_help=True)
-users_app = typer.Typer(help="People allowed in, and jail systems' API keys.", no_args_is_help=True)
-audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 bookings_app = typer.Typer(help="Submit bookings and read responses.", no_args_is_help=True)
 detainers_app = typer.Typer(help="Detainers and their states.", no_args_is_help=True)
 
@@ -42,11 +50,17 @@ def serve(
     worker: Annotated[
         bool, typer.Option(help="run the booking worker in this process (embedded default)")
     ] = True,
+    access_log: Annotated[
+        bool, typer.Option(help="log each request on stderr (method, path, status, duration)")
+    ] = True,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    """Serve the HTTP API (OpenAPI docs at /docs); prints its URL once listening, then an
+    access log line per request on stderr."""
     import uvicorn
+    from starlette.types import ASGIApp
 
     from liaison.entrypoints.api.app import create_app
+    from liaison.entrypoints.cli.serving import AccessLog, Server, access_logger
     from liaison.entrypoints.worker import Worker
 
     with reported():
@@ -54,8 +68,17 @@ def serve(
     stop = threading.Event()
     if worker:
         threading.Thread(target=Worker(container).run, args=(stop,), daemon=True).start()
+
+    def listening(url: str) -> None:
+        where = shown_url(container.settings.store_url)
+        out.print(f"serving {url} (API docs at {url}/docs) on {where}", highlight=False)
+
+    app: ASGIApp = create_app(container)
+    if access_log:
+        app = AccessLog(app, access_logger())
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     try:
-        uvicorn.run(create_app(container), host=host, port=port, log_level="warning")
+        Server(config, listening).run()
     finally:
         stop.set()
 
@@ -79,69 +102,13 @@ def worker(data_dir: DataDir = None) -> None:
 def db_upgrade(data_dir: DataDir = None, revision: Annotated[str, typer.Option()] = "head") -> None:
     """Bring the database schema up to date (safe to run again)."""
     cfg = bootstrap.settings(data_dir)
-    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(cfg.data_dir)
     with reported():
         try:
             migrate.upgrade(cfg.store_url, revision)
         except CommandError as exc:  # Alembic's word for an unknown revision
             raise fail(f"revision {revision!r}: {exc}") from exc
     out.print(f"schema at {revision} on {shown_url(cfg.store_url)}")
-
-
-@users_app.command("add")
-def users_add(
-    username: str,
-    role: Annotated[list[str], typer.Option("--role", help="repeat for several roles")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
-    ori: Annotated[str | None, typer.Option(help="the agency of a booking officer")] = None,
-    data_dir: DataDir = None,
-) -> None:
-    """Add a person with their roles."""
-    with reported():
-        c = wire(data_dir)
-        if ori is not None:
-            jurisdictions.agency(uow=c.uow(), ori=ori)  # UnknownAgency unless registered
-        accounts.add_user(
-            uow=c.uow(),
-            username=username,
-            password=password,
-            roles=role,
-            ori=ori,
-            actor="cli",
-            at=c.clock(),
-        )
-    out.print(escape(f"added {username} ({', '.join(role)})"))
-
-
-@users_app.command("key")
-def users_key(
-    ori: str, label: Annotated[str, typer.Option()] = "", data_dir: DataDir = None
-) -> None:
-    """Issue an API key for a jail system; it is shown once."""
-    with reported():
-        c = wire(data_dir)
-        jurisdictions.agency(uow=c.uow(), ori=ori)  # a key only for a registered agency
-        key = accounts.issue_api_key(uow=c.uow(), ori=ori, label=label, actor="cli", at=c.clock())
-    out.print(key)
-
-
-@audit_app.command("verify")
-def audit_verify(data_dir: DataDir = None) -> None:
-    """Re-hash the whole trail; exit 1 and say where when anything was edited or deleted."""
-    with reported():
-        c = wire(data_dir)
-        report = audit.verify_trail(uow=c.uow())
-    if report.ok:
-        out.print(f"[green]audit trail intact[/]: {report.entries_checked} entries")
-        return
-    for b in report.breaks:
-        err.print(f"[red]entry {b.seq}: {escape(b.problem)}[/]")
-    first = report.breaks[0].seq
-    raise fail(
-        f"audit trail broken: {len(report.breaks)} problem(s) in {report.entries_checked} "
-        f"entries, the first at entry {first}",
-        code=1,
-    )
 
 
 @bookings_app.command("submit")
@@ -220,7 +187,7 @@ def bookings_response(
 ) -> None:
     """Print a booking's response; with --an2-out, also write it as a transaction file."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         booking = bookings.get_booking(
             uow=c.uow(),
             booking_id=booking_id,
@@ -333,10 +300,11 @@ def detainers_list(
     state: Annotated[DetainerState | None, typer.Option()] = None,
     ori: Annotated[str | None, typer.Option()] = None,
     limit: Annotated[int, typer.Option()] = 100,
+    as_json: Json = False,
 ) -> None:
     """Detainers, newest first."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         found = detainers.list_detainers(
             uow=c.uow(),
             actor="cli",
@@ -346,11 +314,16 @@ def detainers_list(
             state=state.value if state else None,
             limit=limit,
         )
+    if as_json:  # each row as GET /detainers answers it
+        from liaison.entrypoints.api.schemas import DetainerOut
+
+        out.print_json(json.dumps([DetainerOut.of(d).model_dump(mode="json") for d in found]))
+        return
     table = Table("detainer", "ORI", "identity", "basis", "state", "issued", "hold until")
     for d in found:
         deadline = d.hold_deadline
         table.add_row(
-            d.detainer_id[:12],
+            d.detainer_id,
             d.ori,
             str(d.identity_id),
             d.basis.value,
@@ -358,4 +331,4 @@ def detainers_list(
             d.issued_at.strftime("%Y-%m-%d %H:%M"),
             deadline.strftime("%Y-%m-%d %H:%M") if deadline else "",
         )
-    out.print(table)
+    show(table)

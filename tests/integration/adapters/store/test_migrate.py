@@ -48,7 +48,7 @@ def test_upgrading_an_empty_database_builds_the_declared_schema(empty_url: str) 
     engine = make_engine(empty_url)
     try:
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0008"
     finally:
         engine.dispose()
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Request, Response
 
 from liaison.accounts.model import Role
 from liaison.bookings import adjudication
 from liaison.entrypoints.api.auth import Principal, allow
+from liaison.entrypoints.api.bounds import PathId
 from liaison.entrypoints.api.deps import Wired
+from liaison.entrypoints.api.listing import LIST_RESPONSES, PageQuery, listing
 from liaison.entrypoints.api.schemas import ConcurrenceIn, ReferralOut, RulingIn
 from liaison.identity.model import ReferralState
 
@@ -25,13 +27,14 @@ Reader = Annotated[
 ]
 
 
-@router.get("/citizenship/referrals")
+@router.get("/citizenship/referrals", response_model=list[ReferralOut], responses=LIST_RESPONSES)
 def referrals(
+    request: Request,
     who: Reader,
     wired: Wired,
+    page: PageQuery,
     state: ReferralState | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[ReferralOut]:
+) -> Response:
     """The adjudicators' queue, oldest first (``state=open`` for those awaiting a ruling)."""
     found = adjudication.referral_queue(
         uow=wired.uow(),
@@ -39,13 +42,15 @@ def referrals(
         purpose="citizenship adjudication",
         at=wired.clock(),
         state=state,
-        limit=limit,
+        limit=page.limit,
+        offset=page.offset,
     )
-    return [ReferralOut.of(r) for r in found]
+    total = adjudication.count_referrals(uow=wired.uow(), state=state)
+    return listing(request, [ReferralOut.of(r) for r in found], total=total, name="referrals")
 
 
 @router.get("/citizenship/referrals/{referral_id}")
-def referral(referral_id: str, who: Reader, wired: Wired) -> ReferralOut:
+def referral(referral_id: PathId, who: Reader, wired: Wired) -> ReferralOut:
     """One referral with its rulings and concurrences (the read is audited)."""
     found, identity = adjudication.get_referral(
         uow=wired.uow(),
@@ -58,7 +63,7 @@ def referral(referral_id: str, who: Reader, wired: Wired) -> ReferralOut:
 
 
 @router.post("/citizenship/referrals/{referral_id}/ruling")
-def rule(referral_id: str, body: RulingIn, who: Adjudicator, wired: Wired) -> ReferralOut:
+def rule(referral_id: PathId, body: RulingIn, who: Adjudicator, wired: Wired) -> ReferralOut:
     """Rule on an open referral, citing the evidence. ``citizen`` cancels the person's open
     detainers; ``not_citizen`` on a record with a citizenship event awaits a second
     adjudicator. 403 for whoever referred the person, verified the match or lodged on them."""
@@ -75,7 +80,7 @@ def rule(referral_id: str, body: RulingIn, who: Adjudicator, wired: Wired) -> Re
 
 
 @router.post("/citizenship/referrals/{referral_id}/concurrence")
-def concur(referral_id: str, body: ConcurrenceIn, who: Adjudicator, wired: Wired) -> ReferralOut:
+def concur(referral_id: PathId, body: ConcurrenceIn, who: Adjudicator, wired: Wired) -> ReferralOut:
     """A second adjudicator agrees (the ruling comes into force) or dissents (the referral
     opens again); never the adjudicator who ruled."""
     done = adjudication.concur(

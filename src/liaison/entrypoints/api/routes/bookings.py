@@ -1,9 +1,11 @@
-"""Bookings: jails submit and read their responses; enforcement officers review.
+"""Bookings: jails submit and read their bookings and responses; enforcement officers review.
 
 A booking arrives as JSON (``POST /bookings``, ISO/IEC 19794-2 templates) or as an
 ANSI/NIST-ITL transaction with fingerprint images (``POST /bookings/ansi-nist``, the bytes as
 ``application/x-an2``); ``GET /bookings/{id}/response`` answers in JSON, or as an EBTS search
 result transaction (TOT "SRE") to a caller that sends ``Accept: application/x-an2``.
+``GET /bookings`` and ``GET /bookings/{id}`` read bookings back: a jail only its own, officers
+every agency's; each read is audited.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from liaison.accounts.model import Role
 from liaison.bookings import services as bookings
 from liaison.bookings import transactions
 from liaison.bookings.errors import WrongAgency
-from liaison.bookings.model import ReviewAction
+from liaison.bookings.model import BookingState, ReviewAction
 from liaison.entrypoints.api.auth import Principal, allow
+from liaison.entrypoints.api.bounds import BODY_LIMITS, PathId
 from liaison.entrypoints.api.deps import Wired
+from liaison.entrypoints.api.listing import LIST_RESPONSES, PageQuery, listing
+from liaison.entrypoints.api.lookup_schemas import BookingOut, BookingRowOut
 from liaison.entrypoints.api.schemas import (
     BookingIn,
     DetainerOut,
@@ -37,7 +42,7 @@ Officer = Annotated[Principal, Depends(allow(Role.ENFORCEMENT_OFFICER))]
 
 AN2: Final = "application/x-an2"  # an ANSI/NIST-ITL transaction (files end .an2 or .eft)
 TAKEN_TYPES: Final = (AN2, "application/octet-stream")
-MAX_TRANSACTION_BYTES: Final = 32 * 1024 * 1024  # 14 uncompressed 1000 ppi prints fit
+MAX_TRANSACTION_BYTES: Final = BODY_LIMITS[("POST", "/bookings/ansi-nist")]
 _AN2_BODY: Final = {
     "requestBody": {
         "required": True,
@@ -49,6 +54,42 @@ _AN2_BODY: Final = {
 def _own_ori(who: Principal) -> str | None:
     """The agency a caller is confined to; None for federal officers who see all."""
     return None if Role.ENFORCEMENT_OFFICER in who.roles else (who.ori or "-")
+
+
+@router.get("/bookings", response_model=list[BookingRowOut], responses=LIST_RESPONSES)
+def list_bookings(
+    request: Request, who: Reader, wired: Wired, page: PageQuery, state: BookingState | None = None
+) -> Response:
+    """Bookings, newest submission first: a jail its own, an officer every agency's (in one
+    ``state`` when given). The read is audited."""
+    scope, value = _own_ori(who), state.value if state else None
+    found = bookings.list_bookings(
+        uow=wired.uow(),
+        actor=who.actor,
+        purpose="booking list",
+        at=wired.clock(),
+        ori=scope,
+        state=value,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    total = bookings.count_bookings(uow=wired.uow(), ori=scope, state=value)
+    return listing(request, [BookingRowOut.of(b) for b in found], total=total, name="bookings")
+
+
+@router.get("/bookings/{booking_id}")
+def get_booking(booking_id: PathId, who: Reader, wired: Wired) -> BookingOut:
+    """A booking as submitted (its fingerprints aside) with its response: a jail only its
+    own (another agency's reads as missing). The read is audited."""
+    found = bookings.get_booking(
+        uow=wired.uow(),
+        booking_id=booking_id,
+        actor=who.actor,
+        purpose="booking read",
+        at=wired.clock(),
+        ori=_own_ori(who),
+    )
+    return BookingOut.of(found)
 
 
 @router.post("/bookings", status_code=202)
@@ -137,7 +178,7 @@ async def _limited_body(request: Request) -> bytes:
     },
 )
 def booking_response(
-    booking_id: str,
+    booking_id: PathId,
     who: Reader,
     wired: Wired,
     response: Response,
@@ -183,21 +224,24 @@ def _accepts_an2(accept: str) -> bool:
     return False
 
 
-@router.get("/review-queue")
-def review_queue(who: Officer, wired: Wired, limit: int = 50) -> list[ReviewItem]:
-    """Matches and possible matches waiting for an officer, with per-finger scores."""
+@router.get("/review-queue", response_model=list[ReviewItem], responses=LIST_RESPONSES)
+def review_queue(request: Request, who: Officer, wired: Wired, page: PageQuery) -> Response:
+    """Matches and possible matches waiting for an officer, oldest first, with per-finger
+    scores."""
     queue = bookings.review_queue(
         uow=wired.uow(),
         actor=who.actor,
         purpose="enforcement review",
         at=wired.clock(),
-        limit=limit,
+        limit=page.limit,
+        offset=page.offset,
     )
-    return [ReviewItem.of(b) for b in queue]
+    total = bookings.count_review_queue(uow=wired.uow())
+    return listing(request, [ReviewItem.of(b) for b in queue], total=total, name="review-queue")
 
 
 @router.get("/bookings/{booking_id}/candidates")
-def candidates(booking_id: str, who: Officer, wired: Wired) -> ReviewItem:
+def candidates(booking_id: PathId, who: Officer, wired: Wired) -> ReviewItem:
     booking = bookings.get_booking(
         uow=wired.uow(),
         booking_id=booking_id,
@@ -209,7 +253,7 @@ def candidates(booking_id: str, who: Officer, wired: Wired) -> ReviewItem:
 
 
 @router.post("/bookings/{booking_id}/review")
-def review(booking_id: str, body: ReviewIn, who: Officer, wired: Wired) -> ReviewOut:
+def review(booking_id: PathId, body: ReviewIn, who: Officer, wired: Wired) -> ReviewOut:
     """Record the officer's review: ``verified_identity_id`` names the candidate confirmed;
     ``lodge_detainer`` lodges on the verified identity in the same transaction (refused,
     naming the safeguard, when one does not hold); ``refer_citizenship`` opens a referral for

@@ -1,17 +1,22 @@
-"""Detainers: officers serve, transfer and cancel; jails answer and record releases."""
+"""Detainers: officers serve, transfer and cancel; jails answer and record releases.
+
+``GET /detainers`` pages through the detainers a caller may see (a jail its own agency's),
+newest first, as JSON or CSV (``Accept: text/csv``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 
 from liaison.accounts.model import Role
 from liaison.bookings import services as bookings
 from liaison.detainers import services as detainers
 from liaison.detainers.model import Detainer, DetainerState
 from liaison.entrypoints.api.auth import Principal, allow
+from liaison.entrypoints.api.bounds import PathId
 from liaison.entrypoints.api.deps import Wired
+from liaison.entrypoints.api.listing import LIST_RESPONSES, PageQuery, listing
 from liaison.entrypoints.api.schemas import AnswerIn, DetainerOut, ReasonIn, ReleaseIn
 
 router = APIRouter(tags=["detainers"])
@@ -30,24 +35,33 @@ def _scope(who: Principal) -> str | None:
     return None if who.roles & federal else (who.ori or "-")
 
 
-@router.get("/detainers")
+@router.get("/detainers", response_model=list[DetainerOut], responses=LIST_RESPONSES)
 def list_detainers(
-    who: Reader, wired: Wired, state: DetainerState | None = None, limit: int = 100
-) -> list[DetainerOut]:
+    request: Request,
+    who: Reader,
+    wired: Wired,
+    page: PageQuery,
+    state: DetainerState | None = None,
+) -> Response:
+    """Detainers, newest first (in one ``state`` when given): a jail its own agency's, federal
+    roles every agency's. The read is audited."""
+    scope, value = _scope(who), state.value if state else None
     found = detainers.list_detainers(
         uow=wired.uow(),
-        ori=_scope(who),
-        state=state.value if state else None,
-        limit=limit,
+        ori=scope,
+        state=value,
+        limit=page.limit,
+        offset=page.offset,
         actor=who.actor,
         purpose="detainer list",
         at=wired.clock(),
     )
-    return [DetainerOut.of(d) for d in found]
+    total = detainers.count_detainers(uow=wired.uow(), ori=scope, state=value)
+    return listing(request, [DetainerOut.of(d) for d in found], total=total, name="detainers")
 
 
 @router.get("/detainers/{detainer_id}")
-def get_detainer(detainer_id: str, who: Reader, wired: Wired) -> DetainerOut:
+def get_detainer(detainer_id: PathId, who: Reader, wired: Wired) -> DetainerOut:
     found = detainers.get_detainer(
         uow=wired.uow(),
         detainer_id=detainer_id,
@@ -60,7 +74,7 @@ def get_detainer(detainer_id: str, who: Reader, wired: Wired) -> DetainerOut:
 
 
 @router.post("/detainers/{detainer_id}/serve")
-def serve(detainer_id: str, who: Officer, wired: Wired) -> DetainerOut:
+def serve(detainer_id: PathId, who: Officer, wired: Wired) -> DetainerOut:
     """The officer records that the detainer was served on the holding jail."""
     return _out(
         detainers.serve(uow=wired.uow(), detainer_id=detainer_id, actor=who.actor, at=wired.clock())
@@ -68,7 +82,7 @@ def serve(detainer_id: str, who: Officer, wired: Wired) -> DetainerOut:
 
 
 @router.post("/detainers/{detainer_id}/answer")
-def answer(detainer_id: str, body: AnswerIn, who: Jail, wired: Wired) -> DetainerOut:
+def answer(detainer_id: PathId, body: AnswerIn, who: Jail, wired: Wired) -> DetainerOut:
     """The jail's answer, checked against its policy in force today."""
     done = bookings.answer_detainer(
         uow=wired.uow(),
@@ -82,7 +96,7 @@ def answer(detainer_id: str, body: AnswerIn, who: Jail, wired: Wired) -> Detaine
 
 
 @router.post("/detainers/{detainer_id}/release")
-def release(detainer_id: str, body: ReleaseIn, who: Jail, wired: Wired) -> DetainerOut:
+def release(detainer_id: PathId, body: ReleaseIn, who: Jail, wired: Wired) -> DetainerOut:
     """The jail records when the person is (or would otherwise be) released: never later than
     now (15 minutes' tolerance), never before the arrest; a correction needs a reason and may
     not move a passed release time later."""
@@ -99,7 +113,7 @@ def release(detainer_id: str, body: ReleaseIn, who: Jail, wired: Wired) -> Detai
 
 
 @router.post("/detainers/{detainer_id}/transfer")
-def transfer(detainer_id: str, who: Officer, wired: Wired) -> DetainerOut:
+def transfer(detainer_id: PathId, who: Officer, wired: Wired) -> DetainerOut:
     """Custody taken: refused once the 48-hour hold has run out."""
     return _out(
         detainers.transfer(
@@ -109,7 +123,7 @@ def transfer(detainer_id: str, who: Officer, wired: Wired) -> DetainerOut:
 
 
 @router.post("/detainers/{detainer_id}/cancel")
-def cancel(detainer_id: str, body: ReasonIn, who: Officer, wired: Wired) -> DetainerOut:
+def cancel(detainer_id: PathId, body: ReasonIn, who: Officer, wired: Wired) -> DetainerOut:
     return _out(
         detainers.cancel(
             uow=wired.uow(),

@@ -3,21 +3,24 @@
 Program managers keep them; auditors read them (oversight of what was declared, deployed
 and aimed at). ``GET`` on a collection (declarations, deployments, targets, facilities) lists
 every record; ``on`` narrows declarations to those in force and deployments to those in place
-that day. Nothing here names a person, so no other role needs it: a jail's key, an
+that day. Every list pages (``limit``, ``offset``, ``X-Total-Count``) and answers CSV to
+``Accept: text/csv``. Nothing here names a person, so no other role needs it: a jail's key, an
 officer and an analyst get 403.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from itertools import pairwise
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from pydantic import Field
 
 from liaison.accounts.model import Role
 from liaison.entrypoints.api.auth import Principal, allow
+from liaison.entrypoints.api.bounds import MAX_RANGE_DAYS, Day, PathId, RecordId, check_range
 from liaison.entrypoints.api.deps import Wired
+from liaison.entrypoints.api.listing import LIST_RESPONSES, PageQuery, listing
 from liaison.entrypoints.api.operations_schemas import (
     AgreementCountOut,
     AgreementIn,
@@ -53,6 +56,10 @@ router = APIRouter(prefix="/operations", tags=["operations"])
 
 Manager = Annotated[Principal, Depends(allow(Role.PROGRAM_MANAGER))]
 Reader = Annotated[Principal, Depends(allow(Role.PROGRAM_MANAGER, Role.AUDITOR))]
+SnapshotLabel = Annotated[
+    str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z][0-9A-Za-z :._-]*$")
+]
+Days = Annotated[int, Query(ge=1, le=MAX_RANGE_DAYS, description=f"1-{MAX_RANGE_DAYS}")]
 
 
 # -- declarations ----------------------------------------------------------------------------
@@ -78,13 +85,27 @@ def declare(body: DeclarationIn, who: Manager, wired: Wired) -> DeclarationOut:
     return DeclarationOut.of(made)
 
 
-@router.get("/declarations")
+@router.get(
+    "/declarations",
+    response_model=list[DeclarationInForceOut] | list[DeclarationOut],
+    responses=LIST_RESPONSES,
+)
 def declarations(
+    request: Request,
     who: Reader,
     wired: Wired,
-    on: Annotated[date | None, Query(description="a local day: only those in force")] = None,
-    state: Annotated[str | None, Query(description="with on: in force in this state")] = None,
-) -> list[DeclarationInForceOut] | list[DeclarationOut]:
+    page: PageQuery,
+    on: Annotated[Day | None, Query(description="a local day: only those in force")] = None,
+    state: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=40,
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9 .'-]*$",
+            description="with on: in force in this state (FIPS, USPS code or name)",
+        ),
+    ] = None,
+) -> Response:
     """Without ``on``: every declaration recorded, in force or not, by ``effective_at``
     (``DeclarationOut``, its expiry as extended).
 
@@ -94,19 +115,21 @@ def declarations(
     if on is None:
         if state is not None:
             raise HTTPException(status_code=422, detail="state filters by day: give on too")
-        return [DeclarationOut.of(d) for d in operations.list_declarations(uow=wired.uow())]
+        every = [DeclarationOut.of(d) for d in operations.list_declarations(uow=wired.uow())]
+        return listing(request, page.of(every), total=len(every), name="declarations")
     found = operations.declarations_in_force(uow=wired.uow(), on=on, state=state)
-    return [DeclarationInForceOut.of(d) for d in found]
+    rows = [DeclarationInForceOut.of(d) for d in found]
+    return listing(request, page.of(rows), total=len(rows), name="declarations-in-force")
 
 
 @router.get("/declarations/{declaration_id}")
-def get_declaration(declaration_id: str, who: Reader, wired: Wired) -> DeclarationOut:
+def get_declaration(declaration_id: PathId, who: Reader, wired: Wired) -> DeclarationOut:
     found = operations.get_declaration(uow=wired.uow(), declaration_id=declaration_id)
     return DeclarationOut.of(found)
 
 
 @router.post("/declarations/{declaration_id}/extensions")
-def extend(declaration_id: str, body: ExtensionIn, who: Manager, wired: Wired) -> DeclarationOut:
+def extend(declaration_id: PathId, body: ExtensionIn, who: Manager, wired: Wired) -> DeclarationOut:
     now = wired.clock()
     extended = operations.extend_declaration(
         uow=wired.uow(),
@@ -124,7 +147,7 @@ def extend(declaration_id: str, body: ExtensionIn, who: Manager, wired: Wired) -
 
 @router.post("/declarations/{declaration_id}/requests")
 def request_assistance(
-    declaration_id: str, body: AssistanceRequestIn, who: Manager, wired: Wired
+    declaration_id: PathId, body: AssistanceRequestIn, who: Manager, wired: Wired
 ) -> DeclarationOut:
     """Ask states (every state in scope by default) for assistance; asked states are not
     asked again."""
@@ -142,7 +165,7 @@ def request_assistance(
 
 
 @router.post("/declarations/{declaration_id}/answers")
-def answer(declaration_id: str, body: AnswerIn, who: Manager, wired: Wired) -> DeclarationOut:
+def answer(declaration_id: PathId, body: AnswerIn, who: Manager, wired: Wired) -> DeclarationOut:
     """Record a state's answer to the request, dated as the state dated it."""
     answered = operations.record_answer(
         uow=wired.uow(),
@@ -169,7 +192,7 @@ def record_agreement(body: AgreementIn, who: Manager, wired: Wired) -> Agreement
 
 @router.post("/agreements/{agreement_id}/termination")
 def terminate_agreement(
-    agreement_id: str, body: TerminationIn, who: Manager, wired: Wired
+    agreement_id: PathId, body: TerminationIn, who: Manager, wired: Wired
 ) -> AgreementOut:
     ended = operations.terminate_agreement(
         uow=wired.uow(),
@@ -181,27 +204,41 @@ def terminate_agreement(
     return AgreementOut.of(ended)
 
 
-@router.get("/agreements")
-def agreements_in_effect(on: date, who: Reader, wired: Wired) -> list[AgreementOut]:
+@router.get("/agreements", response_model=list[AgreementOut], responses=LIST_RESPONSES)
+def agreements_in_effect(
+    request: Request, on: Day, who: Reader, wired: Wired, page: PageQuery
+) -> Response:
     """The recorded agreements in effect on ``on``."""
     found = operations.agreements_in_effect(uow=wired.uow(), on=on)
-    return [AgreementOut.of(a, AgreementStatus.IN_EFFECT) for a in found]
+    rows = [AgreementOut.of(a, AgreementStatus.IN_EFFECT) for a in found]
+    return listing(request, page.of(rows), total=len(rows), name="agreements")
 
 
-@router.get("/agreements/counts")
-def agreement_counts(who: Reader, wired: Wired) -> list[AgreementCountOut]:
+@router.get("/agreements/counts", response_model=list[AgreementCountOut], responses=LIST_RESPONSES)
+def agreement_counts(request: Request, who: Reader, wired: Wired, page: PageQuery) -> Response:
     """Rows of the published 287(g) list per snapshot and model, oldest snapshot first."""
     counts = operations.agreement_counts(uow=wired.uow())
-    return [AgreementCountOut(snapshot=s, model=m, agreements=n) for (s, m), n in counts.items()]
+    rows = [AgreementCountOut(snapshot=s, model=m, agreements=n) for (s, m), n in counts.items()]
+    return listing(request, page.of(rows), total=len(rows), name="agreement-counts")
 
 
-@router.get("/agreements/changes")
+@router.get(
+    "/agreements/changes",
+    response_model=list[SnapshotChangeOut],
+    responses={**LIST_RESPONSES, 404: {"description": "no snapshot is labelled `from` or `to`"}},
+)
 def agreement_changes(
+    request: Request,
     who: Reader,
     wired: Wired,
-    earlier: Annotated[str | None, Query(alias="from", description="a snapshot label")] = None,
-    later: Annotated[str | None, Query(alias="to", description="a later snapshot label")] = None,
-) -> list[SnapshotChangeOut]:
+    page: PageQuery,
+    earlier: Annotated[
+        SnapshotLabel | None, Query(alias="from", description="a snapshot label")
+    ] = None,
+    later: Annotated[
+        SnapshotLabel | None, Query(alias="to", description="a later snapshot label")
+    ] = None,
+) -> Response:
     """Agreements new and ended between two snapshots of the published list; with neither
     ``from`` nor ``to``, between each snapshot and the next."""
     if earlier is not None and later is not None:
@@ -211,10 +248,12 @@ def agreement_changes(
         pairs = list(pairwise(labels))
     else:
         raise HTTPException(status_code=422, detail="give both from and to, or neither")
-    return [
+    chosen = page.of(pairs)
+    rows = [
         SnapshotChangeOut.of(operations.agreement_changes(uow=wired.uow(), earlier=a, later=b))
-        for a, b in pairs
+        for a, b in chosen
     ]
+    return listing(request, rows, total=len(pairs), name="agreement-changes")
 
 
 # -- deployments -----------------------------------------------------------------------------
@@ -238,30 +277,35 @@ def deploy(body: DeploymentIn, who: Manager, wired: Wired) -> DeploymentOut:
     return DeploymentOut.of(made)
 
 
-@router.get("/deployments")
+@router.get("/deployments", response_model=list[DeploymentOut], responses=LIST_RESPONSES)
 def deployments(
+    request: Request,
     who: Reader,
     wired: Wired,
-    on: Annotated[date | None, Query(description="only those in place that day")] = None,
-) -> list[DeploymentOut]:
+    page: PageQuery,
+    on: Annotated[Day | None, Query(description="only those in place that day")] = None,
+) -> Response:
     """Every deployment, or with ``on`` those whose window includes that day, by start then
     id."""
-    return [DeploymentOut.of(d) for d in operations.list_deployments(uow=wired.uow(), on=on)]
+    rows = [DeploymentOut.of(d) for d in operations.list_deployments(uow=wired.uow(), on=on)]
+    return listing(request, page.of(rows), total=len(rows), name="deployments")
 
 
-@router.get("/deployments/overlaps")
-def deployment_overlaps(who: Reader, wired: Wired) -> list[OverlapOut]:
-    return [OverlapOut.of(o) for o in operations.deployment_overlaps(uow=wired.uow())]
+@router.get("/deployments/overlaps", response_model=list[OverlapOut], responses=LIST_RESPONSES)
+def deployment_overlaps(request: Request, who: Reader, wired: Wired, page: PageQuery) -> Response:
+    """Pairs of deployments of one unit whose windows overlap, with the days they share."""
+    rows = [OverlapOut.of(o) for o in operations.deployment_overlaps(uow=wired.uow())]
+    return listing(request, page.of(rows), total=len(rows), name="deployment-overlaps")
 
 
 @router.get("/deployments/{deployment_id}")
-def get_deployment(deployment_id: str, who: Reader, wired: Wired) -> DeploymentOut:
+def get_deployment(deployment_id: PathId, who: Reader, wired: Wired) -> DeploymentOut:
     found = operations.get_deployment(uow=wired.uow(), deployment_id=deployment_id)
     return DeploymentOut.of(found)
 
 
 @router.get("/headcount")
-def headcount(on: date, who: Reader, wired: Wired) -> HeadcountOut:
+def headcount(on: Day, who: Reader, wired: Wired) -> HeadcountOut:
     """Deployed personnel in place on ``on``, by destination."""
     places = operations.headcount_in_place(uow=wired.uow(), on=on)
     return HeadcountOut(on=on, total=sum(places.values()), places=places)
@@ -289,15 +333,16 @@ def set_target(body: TargetIn, who: Manager, wired: Wired) -> TargetOut:
     return TargetOut.of(made)
 
 
-@router.get("/targets")
-def targets(who: Reader, wired: Wired) -> list[TargetOut]:
+@router.get("/targets", response_model=list[TargetOut], responses=LIST_RESPONSES)
+def targets(request: Request, who: Reader, wired: Wired, page: PageQuery) -> Response:
     """Every target, by id (its progress is ``/targets/{target_id}/progress``)."""
-    return [TargetOut.of(t) for t in operations.list_targets(uow=wired.uow())]
+    rows = [TargetOut.of(t) for t in operations.list_targets(uow=wired.uow())]
+    return listing(request, page.of(rows), total=len(rows), name="targets")
 
 
 @router.get("/targets/{target_id}/progress")
 def target_progress(
-    target_id: str, who: Reader, wired: Wired, as_of: date | None = None
+    target_id: PathId, who: Reader, wired: Wired, as_of: Day | None = None
 ) -> TargetProgressOut:
     """The target's progress at the end of ``as_of`` (default: today, UTC), counted from
     case data."""
@@ -324,15 +369,16 @@ def add_facility(body: FacilityIn, who: Manager, wired: Wired) -> FacilityOut:
     return FacilityOut.of(made)
 
 
-@router.get("/facilities")
-def facilities(who: Reader, wired: Wired) -> list[FacilityOut]:
+@router.get("/facilities", response_model=list[FacilityOut], responses=LIST_RESPONSES)
+def facilities(request: Request, who: Reader, wired: Wired, page: PageQuery) -> Response:
     """Every detention facility, by id."""
-    return [FacilityOut.of(f) for f in operations.list_facilities(uow=wired.uow())]
+    rows = [FacilityOut.of(f) for f in operations.list_facilities(uow=wired.uow())]
+    return listing(request, page.of(rows), total=len(rows), name="facilities")
 
 
 @router.post("/facilities/{facility_id}/events", status_code=201)
 def record_custody_event(
-    facility_id: str, body: CustodyEventIn, who: Manager, wired: Wired
+    facility_id: PathId, body: CustodyEventIn, who: Manager, wired: Wired
 ) -> CustodyEventOut:
     """Record an intake, a release or an end-of-day census at a facility."""
     event = operations.record_custody_event(
@@ -348,15 +394,28 @@ def record_custody_event(
     return CustodyEventOut.of(event)
 
 
-@router.get("/facilities/{facility_id}/occupancy")
+@router.get(
+    "/facilities/{facility_id}/occupancy",
+    response_model=list[OccupancyOut],
+    responses=LIST_RESPONSES,
+)
 def facility_occupancy(
-    facility_id: str, first: date, last: date, who: Reader, wired: Wired
-) -> list[OccupancyOut]:
-    """People in custody at the end of each day ``first``..``last``."""
+    request: Request,
+    facility_id: PathId,
+    first: Day,
+    last: Day,
+    who: Reader,
+    wired: Wired,
+    page: PageQuery,
+) -> Response:
+    """People in custody at the end of each day ``first``..``last`` (at most
+    366 days, ``last`` not before ``first``)."""
+    check_range(first, last, names=("first", "last"))
     days = operations.facility_occupancy(
         uow=wired.uow(), facility_id=facility_id, first=first, last=last
     )
-    return [OccupancyOut.of(d) for d in days]
+    rows = [OccupancyOut.of(d) for d in days]
+    return listing(request, page.of(rows), total=len(rows), name="occupancy")
 
 
 @router.post("/transfers")
@@ -369,14 +428,16 @@ def record_transfers(body: TransfersIn, who: Manager, wired: Wired) -> Transfers
     return TransfersOut.of(done)
 
 
-@router.get("/capacity")
+@router.get("/capacity", responses={404: {"description": "no facility has an id in `facility`"}})
 def capacity(
-    as_of: date,
+    as_of: Day,
     who: Reader,
     wired: Wired,
-    facility: Annotated[list[str] | None, Query(description="default: every facility")] = None,
-    lookback_days: int = 30,
-    horizon_days: int = 30,
+    facility: Annotated[
+        list[RecordId] | None, Query(max_length=100, description="default: every facility")
+    ] = None,
+    lookback_days: Days = 30,
+    horizon_days: Days = 30,
 ) -> CapacityOut:
     """The facilities, pooled, on ``as_of``, projected ``horizon_days`` ahead from the mean
     net intake of the last ``lookback_days``."""

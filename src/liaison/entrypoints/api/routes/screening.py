@@ -5,16 +5,18 @@ A jail's key never reaches these routes (403): watchlist details never leave the
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
 from liaison.accounts.model import Role
 from liaison.entrypoints.api.auth import Principal, allow
+from liaison.entrypoints.api.bounds import Day, FreeText, Identifier, Name, PathId
 from liaison.entrypoints.api.deps import Wired
-from liaison.entrypoints.api.schemas import Strict
+from liaison.entrypoints.api.listing import LIST_RESPONSES, PageQuery, listing
+from liaison.entrypoints.api.schemas import RequestBody, Strict
 from liaison.screening import services as screening
 from liaison.screening.errors import UnknownListVersion
 from liaison.screening.model import (
@@ -84,17 +86,17 @@ class CaseOut(Strict):
         )
 
 
-class StepIn(Strict):
+class StepIn(RequestBody):
     action: CaseAction
-    note: str = Field(default="", max_length=1000)
-    assignee: str = Field(default="", max_length=100)
+    note: FreeText = Field(default="", max_length=1000)
+    assignee: Identifier = Field(default="", max_length=100)
 
 
-class CheckIn(Strict):
-    names: list[str] = Field(min_length=1, max_length=10)
-    dob: date | None = None
-    nationality: str = Field(default="", max_length=2)
-    document: str = Field(default="", max_length=40)
+class CheckIn(RequestBody):
+    names: list[Annotated[Name, Field(max_length=200)]] = Field(min_length=1, max_length=10)
+    dob: Day | None = None
+    nationality: str = Field(default="", pattern="^(?:[A-Za-z]{2})?$")
+    document: Identifier = Field(default="", max_length=40)
 
 
 class CandidateOut(Strict):
@@ -106,34 +108,40 @@ class CandidateOut(Strict):
     features: list[FeatureOut]
 
 
-@router.get("/screening/cases")
+@router.get("/screening/cases", response_model=list[CaseOut], responses=LIST_RESPONSES)
 def list_cases(
+    request: Request,
     who: Analyst,
     wired: Wired,
+    page: PageQuery,
     state: CaseState | None = None,
     source: HitSource | None = None,
-    limit: int = 100,
-) -> list[CaseOut]:
+) -> Response:
+    """Cases, oldest deadline first, in one ``state`` and from one ``source`` when given.
+    The read is audited."""
+    states, sources = state.value if state else None, source.value if source else None
     found = screening.list_cases(
         uow=wired.uow(),
         actor=who.actor,
         at=wired.clock(),
-        state=state.value if state else None,
-        source=source.value if source else None,
-        limit=limit,
+        state=states,
+        source=sources,
+        limit=page.limit,
+        offset=page.offset,
     )
+    total = screening.count_cases(uow=wired.uow(), state=states, source=sources)
     now = wired.clock()
-    return [CaseOut.of(c, now) for c in found]
+    return listing(request, [CaseOut.of(c, now) for c in found], total=total, name="cases")
 
 
 @router.get("/screening/cases/{case_id}")
-def get_case(case_id: str, who: Analyst, wired: Wired) -> CaseOut:
+def get_case(case_id: PathId, who: Analyst, wired: Wired) -> CaseOut:
     found = screening.get_case(uow=wired.uow(), case_id=case_id, actor=who.actor, at=wired.clock())
     return CaseOut.of(found, wired.clock())
 
 
 @router.post("/screening/cases/{case_id}/steps")
-def take_step(case_id: str, body: StepIn, who: Analyst, wired: Wired) -> CaseOut:
+def take_step(case_id: PathId, body: StepIn, who: Analyst, wired: Wired) -> CaseOut:
     changed = screening.act_on_case(
         uow=wired.uow(),
         case_id=case_id,

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from liaison.entrypoints.cli.common import DataDir, fail, out, wire
+from liaison.entrypoints.cli.common import DataDir, fail, out, show, wire
 from liaison.entrypoints.cli.operations.shared import (
     Actor,
     AsJson,
@@ -63,7 +63,7 @@ def agreements_import(
 def agreements_counts(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Agreements per model in each stored snapshot of the published list."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         counts = operations.agreement_counts(uow=c.uow())
     if as_json:
         print_json(
@@ -72,10 +72,11 @@ def agreements_counts(data_dir: DataDir = None, as_json: AsJson = False) -> None
         return
     models = list(AgreementModel)
     table = Table("snapshot", *(m.value for m in models), "total")
+    table.columns[0].no_wrap = True  # a label ("2025-05-16 am") is pasted into --from/--to
     for label in sorted({s for s, _ in counts}):
         row = [counts.get((label, m), 0) for m in models]
         table.add_row(label, *(f"{n:,}" for n in row), f"{sum(row):,}")
-    out.print(table)
+    show(table)
 
 
 def _agency(a: Agreement287g) -> str:
@@ -94,7 +95,7 @@ def agreements_changes(
     if (earlier is None) != (later is None):
         raise fail("give both --from and --to, or neither")
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         if earlier is not None and later is not None:
             pairs = [(earlier, later)]
         else:
@@ -112,7 +113,7 @@ def agreements_changes(
     table = Table("from", "to", "new", "ended")
     for change in changes:
         table.add_row(change.earlier, change.later, str(len(change.added)), str(len(change.ended)))
-    out.print(table)
+    show(table)
 
 
 def _show_change(change: SnapshotChange) -> None:
@@ -204,11 +205,20 @@ def agreements_terminate(
 def agreements_in_effect(
     on: Day,
     data_dir: DataDir = None,
+    as_json: AsJson = False,
 ) -> None:
     """The recorded agreements in effect on a day."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         found = operations.agreements_in_effect(uow=c.uow(), on=on)
+    if as_json:
+        from liaison.entrypoints.api.operations_schemas import AgreementOut
+        from liaison.operations.model import AgreementStatus
+
+        print_json(
+            [AgreementOut.of(a, AgreementStatus.IN_EFFECT).model_dump(mode="json") for a in found]
+        )
+        return
     for a in found:
         out.print(_recorded(a))
     out.print(f"{len(found)} agreement(s) in effect on {on.isoformat()}")

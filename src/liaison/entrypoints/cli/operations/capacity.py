@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from liaison.entrypoints.cli.common import DataDir, out, wire
+from liaison.entrypoints.cli.common import DataDir, out, show, wire
 from liaison.entrypoints.cli.operations.shared import (
     Actor,
     AsJson,
@@ -67,24 +67,30 @@ def facility_occupancy(
     first: Annotated[date, typer.Option("--from", parser=parse_day, metavar="YYYY-MM-DD")],
     last: Annotated[date, typer.Option("--to", parser=parse_day, metavar="YYYY-MM-DD")],
     data_dir: DataDir = None,
+    as_json: AsJson = False,
 ) -> None:
     """A facility's people in custody at the end of each day."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         days = operations.facility_occupancy(
             uow=c.uow(), facility_id=facility_id, first=first, last=last
         )
+    if as_json:
+        from liaison.entrypoints.api.operations_schemas import OccupancyOut
+
+        print_json([OccupancyOut.of(d).model_dump(mode="json") for d in days])
+        return
     table = Table("day", "intakes", "releases", "occupancy")
     for d in days:
         table.add_row(d.day.isoformat(), str(d.intakes), str(d.releases), f"{d.occupancy:,}")
-    out.print(table)
+    show(table)
 
 
 @app.command("facilities")
 def facilities(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Every detention facility, by id."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         found = operations.list_facilities(uow=c.uow())
     if as_json:
         from liaison.entrypoints.api.operations_schemas import FacilityOut
@@ -94,7 +100,7 @@ def facilities(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     table = Table(Column("facility", no_wrap=True), "name", "in", "beds")
     for f in found:
         table.add_row(escape(f.facility_id), escape(f.name), f.jurisdiction_fips, f"{f.beds:,}")
-    out.print(table)
+    show(table)
     out.print(f"{len(found)} facility(ies), {sum(f.beds for f in found):,} beds")
 
 
@@ -162,7 +168,7 @@ def capacity(
 ) -> None:
     """The facilities, pooled: occupancy on --as-of, and where the recent intake takes them."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         p = operations.capacity_projection(
             uow=c.uow(),
             as_of=as_of,

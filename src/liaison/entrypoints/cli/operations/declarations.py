@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from liaison.entrypoints.cli.common import DataDir, out, wire
+from liaison.entrypoints.cli.common import DataDir, out, show, wire
 from liaison.entrypoints.cli.operations.shared import (
     Actor,
     AsJson,
@@ -173,7 +173,7 @@ def answer(
 def declaration(declaration_id: str, data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """One declaration: its term, extensions, and where each state stands on assistance."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         found = operations.get_declaration(uow=c.uow(), declaration_id=declaration_id)
     if as_json:
         from liaison.entrypoints.api.operations_schemas import DeclarationOut
@@ -198,14 +198,14 @@ def declaration(declaration_id: str, data_dir: DataDir = None, as_json: AsJson =
             when(request.requested_at) if request else "",
             given.answered_on.isoformat() if given else "",
         )
-    out.print(table)
+    show(table)
 
 
 @app.command("declarations")
 def declarations(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Every declaration recorded, in force or not, by when it took effect."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         found = operations.list_declarations(uow=c.uow())
     if as_json:
         from liaison.entrypoints.api.operations_schemas import DeclarationOut
@@ -228,7 +228,7 @@ def declarations(data_dir: DataDir = None, as_json: AsJson = False) -> None:
             when(d.expires_at),
             state_list(d.states),
         )
-    out.print(table)
+    show(table)
     out.print(f"{len(found)} declaration(s)")
 
 
@@ -241,7 +241,7 @@ def in_force(
 ) -> None:
     """The declarations in force on a local day somewhere in their scope."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         found = operations.declarations_in_force(uow=c.uow(), on=on, state=state)
     if as_json:
         from liaison.entrypoints.api.operations_schemas import DeclarationInForceOut
@@ -257,5 +257,5 @@ def in_force(
             when(d.declaration.expires_at),
             state_list(d.states),
         )
-    out.print(table)
+    show(table)
     out.print(f"{len(found)} declaration(s) in force on {on.isoformat()}")

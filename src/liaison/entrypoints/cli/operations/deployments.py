@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from liaison.entrypoints.cli.common import DataDir, fail, out, wire
+from liaison.entrypoints.cli.common import DataDir, fail, out, show, wire
 from liaison.entrypoints.cli.operations.shared import (
     Actor,
     AsJson,
@@ -95,7 +95,7 @@ def deploy(
 def deployment(deployment_id: str, data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """One deployment."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         found = operations.get_deployment(uow=c.uow(), deployment_id=deployment_id)
     if as_json:
         from liaison.entrypoints.api.operations_schemas import DeploymentOut
@@ -116,7 +116,7 @@ def deployments(
 ) -> None:
     """Every deployment, or those in place on a day, by start."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         found = operations.list_deployments(uow=c.uow(), on=on)
     if as_json:
         from liaison.entrypoints.api.operations_schemas import DeploymentOut
@@ -135,7 +135,7 @@ def deployments(
             d.end.isoformat(),
             _places(d),
         )
-    out.print(table)
+    show(table)
     out.print(f"{len(found)} deployment(s)" + (f" in place on {on.isoformat()}" if on else ""))
 
 
@@ -143,7 +143,7 @@ def deployments(
 def overlaps(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Deployments of one unit that share days (none, when all went through deploy)."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         found = operations.deployment_overlaps(uow=c.uow())
     if as_json:
         from liaison.entrypoints.api.operations_schemas import OverlapOut
@@ -158,7 +158,7 @@ def overlaps(data_dir: DataDir = None, as_json: AsJson = False) -> None:
             escape(o.second.deployment_id),
             f"{o.start.isoformat()} to {o.end.isoformat()}",
         )
-    out.print(table)
+    show(table)
     out.print(f"{len(found)} overlap(s)")
 
 
@@ -170,7 +170,7 @@ def headcount(
 ) -> None:
     """Deployed personnel in place on a day, by destination."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         places = operations.headcount_in_place(uow=c.uow(), on=on)
     total = sum(places.values())
     if as_json:
@@ -179,5 +179,5 @@ def headcount(
     table = Table("destination", "headcount")
     for fips, n in places.items():
         table.add_row(fips, f"{n:,}")
-    out.print(table)
+    show(table)
     out.print(f"{total:,} in place on {on.isoformat()}")

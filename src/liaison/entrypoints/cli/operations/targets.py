@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from liaison.entrypoints.cli.common import DataDir, out, wire
+from liaison.entrypoints.cli.common import DataDir, out, show, wire
 from liaison.entrypoints.cli.operations.shared import (
     Actor,
     AsJson,
@@ -81,7 +81,7 @@ def target_progress(
 ) -> None:
     """A target's progress, counted from case data."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         p = operations.target_progress(
             uow=c.uow(), target_id=target_id, as_of=as_of or c.clock().date()
         )
@@ -104,7 +104,7 @@ def target_progress(
 def targets(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Every operation target, by id."""
     with reported():
-        c = wire(data_dir)
+        c = wire(data_dir, create=False)
         found = operations.list_targets(uow=c.uow())
     if as_json:
         from liaison.entrypoints.api.operations_schemas import TargetOut
@@ -128,5 +128,5 @@ def targets(data_dir: DataDir = None, as_json: AsJson = False) -> None:
             f"{t.start.isoformat()} to {t.end.isoformat()}",
             f"{t.baseline_start.isoformat()} to {t.baseline_end.isoformat()}",
         )
-    out.print(table)
+    show(table)
     out.print(f"{len(found)} target(s)")
