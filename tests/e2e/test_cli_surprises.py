@@ -22,6 +22,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, inspect
+from tests.conftest import PostgresServer
 from typer.testing import CliRunner
 
 from liaison import bootstrap
@@ -109,6 +111,26 @@ def test_a_read_of_a_directory_without_a_store_refuses_and_creates_nothing(
     assert code == 2, stderr
     assert len(stderr.strip().splitlines()) == 1, stderr
     assert list(empty.iterdir()) == []
+
+
+@pytest.mark.postgres
+def test_a_read_of_an_empty_postgres_database_refuses_and_makes_no_schema(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    url = postgres.url(postgres.create_database())
+    env = _env() | {"LIAISON_DATABASE_URL": url}
+    data_dir = tmp_path / "keys"
+    data_dir.mkdir()  # where its keys would be: the store is the database
+    for args in (["detainers", "list"], ["operations", "declarations"], ["users", "list"]):
+        result = CliRunner().invoke(app, [*args, "--data-dir", str(data_dir)], env=env)
+        assert result.exit_code == 2, result.output
+        assert "no Liaison schema" in result.stderr
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert inspect(conn).get_table_names() == []
+    finally:
+        engine.dispose()
 
 
 def test_a_write_still_creates_its_store(tmp_path: Path) -> None:

@@ -124,7 +124,7 @@ def test_keys_are_listed_without_secrets_and_revoked(
     data_dir: Path, container: bootstrap.Container
 ) -> None:
     key = cli(data_dir, "users", "key", TRAVIS, "--label", "rms").stdout.strip()
-    key_id, secret = key.split("_")[1], key.split("_")[2]
+    _, key_id, secret = key.split("_", 2)  # the secret may hold "_" itself
     shown = cli(data_dir, "users", "keys", "--ori", TRAVIS, "--json")
     assert shown.exit_code == 0, shown.stderr
     assert secret not in shown.stdout
